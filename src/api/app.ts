@@ -1,0 +1,47 @@
+import { Hono } from 'hono';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import type { Db } from '../db/index.js';
+import type { Logger } from '../logger.js';
+import { historyService, redeliveryService, type DeliveryQueue, type Publisher } from '../publisher/index.js';
+import { bearerAuth, type AuthEnv } from './auth.js';
+import { createErrorHandler, errorBody } from './errors.js';
+import { deadLetterRoutes, deliveryRoutes } from './routes/deliveries.js';
+import { endpointRoutes } from './routes/endpoints.js';
+import { eventRoutes } from './routes/events.js';
+import { healthRoutes, type ReadinessCheck } from './routes/health.js';
+
+export type AppDeps = {
+  db: Db;
+  queue: DeliveryQueue;
+  publisher: Publisher;
+  clock: Clock;
+  logger: Logger;
+  config: Pick<Config, 'adminToken' | 'maxPayloadBytes'>;
+  readiness: ReadinessCheck;
+};
+
+/**
+ * The HTTP API (SPEC §7). Built from its collaborators so tests call `app.request()` against real
+ * Postgres and Redis without a server.
+ */
+export function createApp(deps: AppDeps) {
+  const { db, queue, publisher, clock, logger, config } = deps;
+  const history = historyService(db);
+  const redelivery = redeliveryService(db, queue, (error) => logger.warn({ err: error }, 'could not queue redelivery; the reconciler will'));
+
+  const v1 = new Hono<AuthEnv>()
+    .use('*', bearerAuth(config.adminToken))
+    .route('/endpoints', endpointRoutes({ db, clock }))
+    .route('/events', eventRoutes({ publisher, history, maxPayloadBytes: config.maxPayloadBytes }))
+    .route('/deliveries', deliveryRoutes({ history, redelivery }))
+    .route('/dead-letters', deadLetterRoutes({ history, redelivery }));
+
+  return new Hono()
+    .route('/', healthRoutes(deps.readiness))
+    .route('/v1', v1)
+    .notFound((c) => c.json(errorBody('route_not_found', `no route for ${c.req.method} ${c.req.path}`), 404))
+    .onError(createErrorHandler(logger));
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,34 @@
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { isDatabaseUnavailable, GatewayError, type ErrorKind } from '../errors.js';
+import type { Logger } from '../logger.js';
+
+const STATUS: Record<ErrorKind, ContentfulStatusCode> = {
+  invalid: 400,
+  unauthorized: 401,
+  not_found: 404,
+  conflict: 409,
+  too_large: 413,
+  unavailable: 503,
+};
+
+/** The one error body of the API. */
+export function errorBody(code: string, message: string, details?: unknown) {
+  return { error: details === undefined ? { code, message } : { code, message, details } };
+}
+
+/** Maps any error to `{error:{code,message}}` with the right status (hono's single `onError`). */
+export function createErrorHandler(logger: Logger) {
+  return (error: Error, c: Context) => {
+    if (error instanceof GatewayError) return c.json(errorBody(error.code, error.message), STATUS[error.kind]);
+    if (isDatabaseUnavailable(error)) {
+      logger.error({ err: error }, 'database unavailable');
+      c.header('Retry-After', '5');
+      return c.json(errorBody('database_unavailable', 'the database is unavailable; nothing was written, retry later'), 503);
+    }
+    if (error instanceof HTTPException) return c.json(errorBody('http_error', error.message), error.status as ContentfulStatusCode);
+    logger.error({ err: error, path: c.req.path }, 'unhandled error');
+    return c.json(errorBody('internal_error', 'internal error'), 500);
+  };
+}

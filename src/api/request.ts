@@ -1,0 +1,39 @@
+import type { Context } from 'hono';
+import type { z } from 'zod';
+import { GatewayError, invalid } from '../errors.js';
+
+/**
+ * Reads the request body as JSON, at most `maxBytes`, and validates it with `schema`.
+ * Errors: 413 `payload_too_large`, 400 `invalid_json`, 400 `validation_failed` (with the zod issues).
+ */
+export async function readJson<T extends z.ZodType>(c: Context, schema: T, maxBytes: number): Promise<z.infer<T>> {
+  const declared = Number(c.req.header('content-length') ?? '0');
+  if (declared > maxBytes) throw tooLarge(maxBytes);
+  const buffer = await c.req.arrayBuffer();
+  if (buffer.byteLength > maxBytes) throw tooLarge(maxBytes);
+  let value: unknown;
+  try {
+    value = buffer.byteLength === 0 ? undefined : JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(buffer));
+  } catch {
+    throw invalid('invalid_json', 'request body must be valid UTF-8 JSON');
+  }
+  if (value === undefined) throw invalid('invalid_json', 'request body is empty; expected a JSON object');
+  return parseWith(schema, value);
+}
+
+/** Validates query parameters (or any value) with `schema`, answering 400 `validation_failed`. */
+export function parseWith<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    const message = result.error.issues
+      .slice(0, 5)
+      .map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
+      .join('; ');
+    throw invalid('validation_failed', message);
+  }
+  return result.data;
+}
+
+function tooLarge(maxBytes: number): GatewayError {
+  return new GatewayError('too_large', 'payload_too_large', `request body exceeds ${maxBytes} bytes`);
+}

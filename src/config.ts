@@ -1,0 +1,165 @@
+/**
+ * Configuration, parsed once from the environment with zod into a typed `Config`.
+ * Nothing else in the code reads `process.env`.
+ */
+import { z } from 'zod';
+import { parseByteSize, parseDuration } from './duration.js';
+
+const duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((text, ctx) => {
+      const ms = parseDuration(text);
+      if (ms === undefined) {
+        ctx.addIssue({ code: 'custom', message: `not a duration (use ms, s, m, h, d): ${text}` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+
+const durationList = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((text, ctx) => {
+      const items = text.split(',').map((part) => part.trim()).filter((part) => part.length > 0);
+      const values = items.map((item) => parseDuration(item));
+      if (values.some((value) => value === undefined)) {
+        ctx.addIssue({ code: 'custom', message: `not a list of durations: ${text}` });
+        return z.NEVER;
+      }
+      return values as number[];
+    });
+
+const byteSize = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((text, ctx) => {
+      const bytes = parseByteSize(text);
+      if (bytes === undefined) {
+        ctx.addIssue({ code: 'custom', message: `not a byte size (e.g. 256kb): ${text}` });
+        return z.NEVER;
+      }
+      return bytes;
+    });
+
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .optional()
+    .transform((value) => (value === undefined ? fallback : ['true', '1', 'yes'].includes(value)));
+
+const int = (fallback: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(fallback);
+
+const statusList = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((text, ctx) => {
+      const codes = text.split(',').map((part) => part.trim()).filter((part) => part.length > 0).map(Number);
+      if (codes.some((code) => !Number.isInteger(code) || code < 100 || code > 599)) {
+        ctx.addIssue({ code: 'custom', message: `not a list of HTTP status codes: ${text}` });
+        return z.NEVER;
+      }
+      return codes;
+    });
+
+const envSchema = z.object({
+  DATABASE_URL: z.string().default('postgres://postgres@127.0.0.1:5432/webhooks'),
+  DATABASE_POOL_SIZE: int(20, 1, 500),
+  REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('whgw'),
+  PORT: int(3000, 0, 65535),
+  HOST: z.string().optional(),
+  ADMIN_TOKEN: z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters').optional(),
+  RETRY_SCHEDULE: durationList('1m,5m,30m,2h,12h'),
+  RETRY_JITTER: z.coerce.number().min(0).max(1).default(0),
+  RETRY_AFTER_MAX: duration('24h'),
+  PERMANENT_STATUS_CODES: statusList('400,413,422'),
+  DELIVERY_TIMEOUT: duration('30s'),
+  RESPONSE_BODY_LIMIT: byteSize('4kb'),
+  MAX_PAYLOAD_BYTES: byteSize('256kb'),
+  WORKER_CONCURRENCY: int(100, 1, 10_000),
+  RECONCILE_INTERVAL: duration('5s'),
+  RECONCILE_GRACE: duration('10s'),
+  RECONCILE_BATCH: int(1000, 1, 100_000),
+  BREAKER_FAILURES: int(5, 1, 1000),
+  BREAKER_OPEN_FOR: duration('60s'),
+  BREAKER_SUCCESSES: int(2, 1, 1000),
+  ALLOW_PRIVATE_TARGETS: bool(false),
+  DLQ_FILE: z.string().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+/** The gateway's whole configuration, in plain typed values (milliseconds, bytes). */
+export type Config = {
+  databaseUrl: string;
+  databasePoolSize: number;
+  redisUrl: string;
+  queuePrefix: string;
+  port: number;
+  host: string;
+  adminToken: string | undefined;
+  retrySchedule: number[];
+  retryJitter: number;
+  retryAfterMaxMs: number;
+  permanentStatusCodes: number[];
+  deliveryTimeoutMs: number;
+  responseBodyLimit: number;
+  maxPayloadBytes: number;
+  workerConcurrency: number;
+  reconcileIntervalMs: number;
+  reconcileGraceMs: number;
+  reconcileBatch: number;
+  breaker: { failures: number; openForMs: number; successes: number };
+  allowPrivateTargets: boolean;
+  dlqFile: string | undefined;
+  logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+};
+
+/** A configuration error listing every bad variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  readonly code = 'invalid_config';
+}
+
+/**
+ * Parses the environment (default: `process.env`) into a `Config`; throws `ConfigError` naming each bad variable.
+ * @example const config = loadConfig({ ...process.env, PORT: '0' });
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  const e = parsed.data;
+  return {
+    databaseUrl: e.DATABASE_URL,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    redisUrl: e.REDIS_URL,
+    queuePrefix: e.QUEUE_PREFIX,
+    port: e.PORT,
+    // Without an admin token the API is open, so it only listens on loopback unless HOST says otherwise.
+    host: e.HOST ?? (e.ADMIN_TOKEN ? '0.0.0.0' : '127.0.0.1'),
+    adminToken: e.ADMIN_TOKEN,
+    retrySchedule: e.RETRY_SCHEDULE,
+    retryJitter: e.RETRY_JITTER,
+    retryAfterMaxMs: e.RETRY_AFTER_MAX,
+    permanentStatusCodes: e.PERMANENT_STATUS_CODES,
+    deliveryTimeoutMs: e.DELIVERY_TIMEOUT,
+    responseBodyLimit: e.RESPONSE_BODY_LIMIT,
+    maxPayloadBytes: e.MAX_PAYLOAD_BYTES,
+    workerConcurrency: e.WORKER_CONCURRENCY,
+    reconcileIntervalMs: e.RECONCILE_INTERVAL,
+    reconcileGraceMs: e.RECONCILE_GRACE,
+    reconcileBatch: e.RECONCILE_BATCH,
+    breaker: { failures: e.BREAKER_FAILURES, openForMs: e.BREAKER_OPEN_FOR, successes: e.BREAKER_SUCCESSES },
+    allowPrivateTargets: e.ALLOW_PRIVATE_TARGETS,
+    dlqFile: e.DLQ_FILE,
+    logLevel: e.LOG_LEVEL,
+  };
+}

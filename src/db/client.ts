@@ -1,0 +1,28 @@
+import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import postgres, { type Sql } from 'postgres';
+import * as schema from './schema/index.js';
+
+export type Schema = typeof schema;
+/** The drizzle database handle used everywhere (postgres.js underneath). */
+export type Db = PostgresJsDatabase<Schema>;
+/** A drizzle transaction, as passed to `db.transaction(async (tx) => ...)`. */
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+/** An open database: the drizzle handle plus the postgres.js client for LISTEN and shutdown. */
+export type Database = { db: Db; sql: Sql; close(): Promise<void> };
+
+/**
+ * Opens a pooled connection to Postgres. Nothing connects until the first query.
+ * @example const { db, close } = createDatabase({ url: config.databaseUrl, max: 20 });
+ */
+export function createDatabase(options: { url: string; max?: number; applicationName?: string }): Database {
+  const sql = postgres(options.url, {
+    max: options.max ?? 20,
+    idle_timeout: 30,
+    connect_timeout: 5,
+    onnotice: () => {},
+    connection: { application_name: options.applicationName ?? 'webhook-gateway' },
+  });
+  const db = drizzle(sql, { schema });
+  return { db, sql, close: () => sql.end({ timeout: 5 }) };
+}

@@ -1,0 +1,26 @@
+/**
+ * Postgres access: the drizzle schema (source of truth for every delivery), a pooled client
+ * factory, and migrations applied at start-up under an advisory lock.
+ */
+export { createDatabase, type Database, type Db, type Tx } from './client.js';
+export { ensureDatabase, migrateDatabase, migrationsApplied } from './migrate.js';
+export {
+  DEFAULT_TENANT_ID,
+  auditLog,
+  deliveries,
+  deliveryAttempts,
+  endpointSecrets,
+  endpoints,
+  events,
+  tenants,
+  webhookFailures,
+  type DeadLetter,
+  type DeadLetterStatus,
+  type Delivery,
+  type DeliveryAttempt,
+  type DeliveryStatus,
+  type Endpoint,
+  type EndpointSecret,
+  type Event,
+  type Tenant,
+} from './schema/index.js';

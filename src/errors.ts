@@ -1,0 +1,54 @@
+/**
+ * Domain errors. Each has a stable machine-readable `code` and a `kind` that the API maps to an
+ * HTTP status in one place (`src/api/errors.ts`); nothing below the API knows about HTTP.
+ */
+export type ErrorKind = 'invalid' | 'not_found' | 'conflict' | 'too_large' | 'unavailable' | 'unauthorized';
+
+/** A failure the caller can act on, with a stable `code` such as `invalid_event_type`. */
+export class GatewayError extends Error {
+  override name = 'GatewayError';
+  constructor(
+    readonly kind: ErrorKind,
+    readonly code: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** Shorthand for a 404-style error that does not reveal whether the id exists elsewhere. */
+export function notFound(what: string): GatewayError {
+  return new GatewayError('not_found', 'not_found', `${what} not found`);
+}
+
+/** Shorthand for invalid input. */
+export function invalid(code: string, message: string): GatewayError {
+  return new GatewayError('invalid', code, message);
+}
+
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+  'CONNECT_TIMEOUT',
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now
+  '53300', // too_many_connections
+]);
+
+/** True when `error` means Postgres could not be reached (as opposed to a bad query). */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const code = 'code' in error ? String(error.code) : '';
+  if (CONNECTION_CODES.has(code) || code.startsWith('08')) return true;
+  const errno = 'errno' in error ? String(error.errno) : '';
+  return CONNECTION_CODES.has(errno);
+}

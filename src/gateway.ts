@@ -1,0 +1,150 @@
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+import { createApp } from './api/index.js';
+import { systemClock, type Clock } from './clock.js';
+import type { Config } from './config.js';
+import { createDatabase, migrateDatabase, migrationsApplied, type Database } from './db/index.js';
+import type { Logger } from './logger.js';
+import {
+  createDeadLetterFile,
+  createDeliveryQueue,
+  createDeliveryWorker,
+  createHttpSender,
+  createOutboxDispatcher,
+  createPublisher,
+  createReconciler,
+  type DeliveryQueue,
+  type Reconciler,
+} from './publisher/index.js';
+import { createRedis } from './redis.js';
+
+/** Which parts a process runs: `all` (one process), `api`, or `worker` (workers, reconciler, dispatcher). */
+export type Role = 'all' | 'api' | 'worker';
+
+export type Gateway = {
+  /** Base URL of the API, when this process serves it. */
+  url: string | undefined;
+  database: Database;
+  queue: DeliveryQueue;
+  reconciler: Reconciler | undefined;
+  /** Graceful shutdown: stop accepting, finish in-flight deliveries, close connections. */
+  close(): Promise<void>;
+};
+
+/**
+ * Starts a gateway process: applies migrations (creating the database if missing), then starts the
+ * API and/or the delivery side. Tests start it in-process with their own database and queue prefix.
+ */
+export async function startGateway(options: { config: Config; role: Role; logger: Logger; clock?: Clock }): Promise<Gateway> {
+  const { config, role, logger } = options;
+  const clock = options.clock ?? systemClock;
+  await migrateDatabase(config.databaseUrl);
+  const database = createDatabase({ url: config.databaseUrl, max: config.databasePoolSize, applicationName: `webhook-gateway-${role}` });
+  const producer = createRedis(config.redisUrl, 'producer');
+  producer.on('error', (error: Error) => logger.debug({ err: error }, 'redis (producer) error'));
+  const queue = createDeliveryQueue({ connection: producer, prefix: config.queuePrefix });
+  const closers: (() => Promise<unknown>)[] = [];
+  let url: string | undefined;
+  let reconciler: Reconciler | undefined;
+
+  if (role === 'all' || role === 'worker') {
+    const workerRedis = createRedis(config.redisUrl, 'worker');
+    workerRedis.on('error', (error: Error) => logger.debug({ err: error }, 'redis (worker) error'));
+    const sender = createHttpSender({ timeoutMs: config.deliveryTimeoutMs, responseBodyLimit: config.responseBodyLimit, clock });
+    const deadLetterFile = config.dlqFile
+      ? createDeadLetterFile(config.dlqFile, (error) => logger.error({ err: error }, 'could not append to the dead-letter file'))
+      : undefined;
+    const worker = createDeliveryWorker({
+      db: database.db,
+      queue,
+      sender,
+      clock,
+      logger,
+      deadLetterFile,
+      policy: {
+        schedule: config.retrySchedule,
+        permanentStatusCodes: config.permanentStatusCodes,
+        retryAfterMaxMs: config.retryAfterMaxMs,
+        jitter: config.retryJitter,
+      },
+      connection: workerRedis,
+      prefix: config.queuePrefix,
+      concurrency: config.workerConcurrency,
+    });
+    reconciler = createReconciler({
+      db: database.db,
+      queue,
+      clock,
+      logger,
+      intervalMs: config.reconcileIntervalMs,
+      graceMs: config.reconcileGraceMs,
+      batch: config.reconcileBatch,
+    });
+    const dispatcher = createOutboxDispatcher({ db: database.db, sql: database.sql, queue, logger });
+    await dispatcher.start();
+    reconciler.start();
+    const started = reconciler;
+    // Shutdown order: stop finding new work, let in-flight deliveries finish and be recorded, then disconnect.
+    closers.push(
+      () => started.stop(),
+      () => dispatcher.stop(),
+      () => worker.close(),
+      () => sender.close(),
+      () => workerRedis.quit().catch(() => workerRedis.disconnect()),
+    );
+  }
+
+  if (role === 'all' || role === 'api') {
+    const publisher = createPublisher({ db: database.db, queue, logger });
+    const app = createApp({
+      db: database.db,
+      queue,
+      publisher,
+      clock,
+      logger,
+      config,
+      readiness: async () => ({
+        postgres: await database.sql`select 1`.then(() => true, () => false),
+        migrations: await migrationsApplied(database.sql),
+        redis: await producer.ping().then(() => true, () => false),
+      }),
+    });
+    const server = await listen(app.fetch, config.port, config.host);
+    const address = server.address() as AddressInfo;
+    url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+    if (config.host === '0.0.0.0') url = `http://127.0.0.1:${address.port}`;
+    closers.unshift(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  }
+
+  closers.push(
+    () => queue.close(),
+    () => producer.quit().catch(() => producer.disconnect()),
+    () => database.close(),
+  );
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    database,
+    queue,
+    reconciler,
+    close() {
+      closing ??= (async () => {
+        for (const close of closers) {
+          try {
+            await close();
+          } catch (error) {
+            logger.warn({ err: error }, 'error during shutdown');
+          }
+        }
+      })();
+      return closing;
+    },
+  };
+}
+
+function listen(fetch: (request: Request) => Response | Promise<Response>, port: number, hostname: string): Promise<ServerType> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch, port, hostname }, () => resolve(server));
+    server.once('error', reject);
+  });
+}

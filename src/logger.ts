@@ -1,0 +1,12 @@
+import { pino, type Logger } from 'pino';
+
+export type { Logger };
+
+/** JSON logs (pino). Secrets and tokens are redacted wherever they could appear. */
+export function createLogger(level: string, base: Record<string, unknown> = {}): Logger {
+  return pino({
+    level,
+    base: { service: 'webhook-gateway', ...base },
+    redact: { paths: ['secret', '*.secret', 'secrets', '*.secrets', 'token', 'headers.authorization'], censor: '[redacted]' },
+  });
+}

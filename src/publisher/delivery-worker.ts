@@ -1,0 +1,119 @@
+import { Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Clock } from '../clock.js';
+import type { Db } from '../db/index.js';
+import type { Logger } from '../logger.js';
+import { buildWebhookHeaders } from '../signature/index.js';
+import type { AttemptOutcome } from './attempt-outcome.js';
+import type { DeadLetterFile } from './dead-letter-file.js';
+import { loadDeliveryContext, recordAttempt, type DeliveryContext } from './delivery-store.js';
+import type { HttpSender } from './http-sender.js';
+import { DELIVERY_QUEUE, type DeliveryJob, type DeliveryQueue } from './queue.js';
+import { decideNextStep, type RetryPolicy } from './retry-schedule.js';
+
+/** What processing one job did; useful for tests and logs. */
+export type JobResult =
+  | { kind: 'stale'; why: string }
+  | { kind: 'attempted'; outcome: AttemptOutcome; step: ReturnType<typeof decideNextStep>; moved: boolean };
+
+export type DeliveryProcessorDeps = {
+  db: Db;
+  queue: DeliveryQueue;
+  sender: HttpSender;
+  clock: Clock;
+  policy: RetryPolicy;
+  logger: Logger;
+  deadLetterFile?: DeadLetterFile | undefined;
+};
+
+/**
+ * The body every endpoint receives: a Standard Webhooks style envelope around the published payload.
+ * Built by string concatenation from the stored jsonb text, so it costs no parse and is identical
+ * on every attempt.
+ */
+export function buildBody(context: DeliveryContext): string {
+  return `{"id":${JSON.stringify(context.eventId)},"type":${JSON.stringify(context.eventType)},"timestamp":${JSON.stringify(
+    new Date(context.eventCreatedMs).toISOString(),
+  )},"data":${context.payloadJson}}`;
+}
+
+/**
+ * Creates the function that performs one delivery job: load (one query), sign, POST, record the attempt
+ * and the next state (one statement), then schedule the retry. Delivery failures are results; only
+ * infrastructure errors (Postgres down) throw, and BullMQ retries the job.
+ */
+export function createDeliveryProcessor(deps: DeliveryProcessorDeps): (job: DeliveryJob) => Promise<JobResult> {
+  const { db, queue, sender, clock, policy, logger } = deps;
+
+  return async function processDelivery(job) {
+    const context = await loadDeliveryContext(db, job.deliveryId);
+    if (!context) return { kind: 'stale', why: 'delivery no longer exists' };
+    if (context.series !== job.series || context.attemptCount !== job.attempt - 1)
+      return { kind: 'stale', why: `delivery is at series ${context.series} attempt ${context.attemptCount}` };
+    if (context.status !== 'pending' && context.status !== 'failed')
+      return { kind: 'stale', why: `delivery is ${context.status}` };
+
+    const startedAt = clock.now();
+    const outcome = await attempt(context, startedAt);
+    const step = decideNextStep(outcome, job.attempt, policy);
+    const nextAttemptAt = step.kind === 'retry' ? clock.now() + step.delayMs : null;
+    const trigger = job.attempt === 1 && context.seriesTrigger === 'manual' ? 'manual' : 'scheduled';
+    const { moved, deadLetter } = await recordAttempt(db, { context, attempt: job.attempt, trigger, startedAt, outcome, step, nextAttemptAt });
+    const log = { webhookId: context.id, eventId: context.eventId, endpointId: context.endpointId, correlationId: context.correlationId, attempt: job.attempt };
+    if (!moved) {
+      logger.warn(log, 'attempt recorded but the delivery had moved on (duplicate or stale job)');
+    } else if (step.kind === 'retry') {
+      queue.enqueue([{ deliveryId: context.id, series: context.series, attempt: job.attempt + 1 }], step.delayMs).catch((error: unknown) => {
+        logger.warn({ ...log, err: error }, 'could not schedule retry in Redis; the reconciler will');
+      });
+    }
+    if (deadLetter) {
+      logger.warn({ ...log, reason: deadLetter.reason }, 'delivery dead-lettered');
+      await deps.deadLetterFile?.append(deadLetter);
+    } else if (!outcome.ok) {
+      logger.info({ ...log, reason: outcome.reason, status: outcome.status }, 'delivery attempt failed');
+    }
+    return { kind: 'attempted', outcome, step, moved };
+  };
+
+  async function attempt(context: DeliveryContext, startedAt: number): Promise<AttemptOutcome> {
+    if (!context.enabled)
+      return { ok: false, reason: 'endpoint_disabled', durationMs: 0, message: `endpoint disabled: ${context.disabledReason ?? 'by its owner'}` };
+    if (context.secrets.length === 0)
+      return { ok: false, reason: 'endpoint_disabled', durationMs: 0, message: 'endpoint has no active signing secret' };
+    const body = buildBody(context);
+    const signed = await buildWebhookHeaders({
+      webhookId: context.id,
+      timestamp: Math.floor(startedAt / 1000),
+      body,
+      secrets: context.secrets,
+      correlationId: context.correlationId,
+    });
+    return sender.send({ url: context.url, headers: { ...context.customHeaders, ...signed }, body });
+  }
+}
+
+export type DeliveryWorkerOptions = DeliveryProcessorDeps & { connection: Redis; prefix: string; concurrency: number };
+
+/**
+ * Starts a BullMQ worker running the delivery processor. `close()` stops taking jobs and waits for
+ * the ones in flight to finish and be recorded (graceful shutdown).
+ */
+export function createDeliveryWorker(options: DeliveryWorkerOptions): { worker: Worker<DeliveryJob, JobResult>; close(): Promise<void> } {
+  const process = createDeliveryProcessor(options);
+  const worker = new Worker<DeliveryJob, JobResult>(DELIVERY_QUEUE, (job: Job<DeliveryJob>) => process(job.data), {
+    connection: options.connection,
+    prefix: options.prefix,
+    concurrency: options.concurrency,
+    removeOnComplete: { count: 0 },
+    removeOnFail: { count: 0 },
+    // The stall check recovers jobs of a crashed worker; a per-attempt timeout is far below this.
+    stalledInterval: 30_000,
+    maxStalledCount: 5,
+  });
+  worker.on('error', (error) => options.logger.error({ err: error }, 'delivery worker error'));
+  worker.on('failed', (job, error) =>
+    options.logger.warn({ err: error, webhookId: job?.data.deliveryId }, 'delivery job failed (infrastructure); BullMQ will retry it'),
+  );
+  return { worker, close: () => worker.close() };
+}

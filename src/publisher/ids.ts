@@ -1,0 +1,6 @@
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** True for a canonical UUID; ids that are not UUIDs are answered as not found without a query. */
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}

@@ -1,0 +1,62 @@
+import { sql } from 'drizzle-orm';
+import type { Sql } from 'postgres';
+import type { Db } from '../db/index.js';
+import { runSql } from '../db/sql-runner.js';
+import type { Logger } from '../logger.js';
+import { isUuid } from './ids.js';
+import { OUTBOX_CHANNEL } from './publish.js';
+import type { DeliveryQueue } from './queue.js';
+
+/**
+ * Queues the deliveries of events published inside callers' transactions. Such a commit sends
+ * `pg_notify('webhook_outbox', eventId)`, which Postgres delivers only if the transaction commits;
+ * this dispatcher LISTENs, collects event ids for a few milliseconds, reads their pending
+ * deliveries in one query and enqueues them. A notification missed while no dispatcher listened is
+ * covered by the reconciler.
+ */
+export function createOutboxDispatcher(options: { db: Db; sql: Sql; queue: DeliveryQueue; logger: Logger }): {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+} {
+  const { db, queue, logger } = options;
+  let pending = new Set<string>();
+  let flushing: Promise<void> | undefined;
+  let unlisten: (() => Promise<void>) | undefined;
+
+  async function flush(): Promise<void> {
+    const eventIds = [...pending];
+    pending = new Set();
+    if (eventIds.length === 0) return;
+    const rows = await runSql<{ id: string; series: number; attempt_count: number }>(
+      db,
+      sql`select id, series, attempt_count from deliveries
+          where event_id = any(${`{${eventIds.join(',')}}`}::uuid[]) and status = 'pending'`,
+    );
+    await queue.enqueue(rows.map((row) => ({ deliveryId: row.id, series: row.series, attempt: row.attempt_count + 1 })));
+  }
+
+  function schedule(): void {
+    flushing ??= new Promise<void>((resolve) => setTimeout(resolve, 2))
+      .then(flush)
+      .catch((error: unknown) => logger.warn({ err: error }, 'outbox dispatch failed; the reconciler will queue these deliveries'))
+      .finally(() => {
+        flushing = undefined;
+        if (pending.size > 0) schedule();
+      });
+  }
+
+  return {
+    async start() {
+      const listener = await options.sql.listen(OUTBOX_CHANNEL, (eventId) => {
+        if (!isUuid(eventId)) return;
+        pending.add(eventId);
+        schedule();
+      });
+      unlisten = listener.unlisten;
+    },
+    async stop() {
+      await unlisten?.();
+      await flushing;
+    },
+  };
+}

@@ -1,0 +1,30 @@
+import type { Db } from '../db/index.js';
+import type { Logger } from '../logger.js';
+import { publishEvent, type PublishedEvent, type PublishInput } from './publish.js';
+import type { DeliveryQueue } from './queue.js';
+
+export type Publisher = {
+  /**
+   * Commits the event and its deliveries, then hands the deliveries to the queue without waiting:
+   * once this resolves the event is durable, and a Redis outage only delays delivery until the
+   * reconciler re-queues from Postgres.
+   */
+  publish(input: PublishInput): Promise<PublishedEvent>;
+};
+
+/** The gateway's own publisher (used by the HTTP API). */
+export function createPublisher({ db, queue, logger }: { db: Db; queue: DeliveryQueue; logger: Logger }): Publisher {
+  return {
+    async publish(input) {
+      const event = await publishEvent(db, input, { notify: false });
+      if (event.created && event.deliveries.length > 0) {
+        queue
+          .enqueue(event.deliveries.map((delivery) => ({ deliveryId: delivery.id, series: 1, attempt: 1 })))
+          .catch((error: unknown) =>
+            logger.warn({ err: error, eventId: event.id }, 'could not queue deliveries; the reconciler will queue them'),
+          );
+      }
+      return event;
+    },
+  };
+}

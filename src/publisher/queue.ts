@@ -1,0 +1,58 @@
+import { Queue, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+
+export const DELIVERY_QUEUE = 'deliveries';
+
+/** What a delivery job carries: which attempt of which series of which delivery to make. */
+export type DeliveryJob = { deliveryId: string; series: number; attempt: number };
+
+export type DeliveryQueue = {
+  /** Adds jobs; a job whose id is already in Redis is left as it is, so adding twice is harmless. */
+  enqueue(jobs: readonly DeliveryJob[], delayMs?: number): Promise<void>;
+  readonly queue: Queue<DeliveryJob>;
+  close(): Promise<void>;
+};
+
+/**
+ * Deterministic job id: one per attempt of a series. Redis may hold it at most once, so a
+ * publisher, a LISTEN dispatcher and the reconciler can all enqueue the same attempt safely.
+ */
+export function deliveryJobId(job: DeliveryJob): string {
+  return `${job.deliveryId}_${job.series}_${job.attempt}`;
+}
+
+const JOB_OPTIONS: JobsOptions = {
+  // Finished jobs are removed so the reconciler can re-add a job id if Postgres still says it is due.
+  removeOnComplete: true,
+  removeOnFail: true,
+  // Retries of the job itself are only for infrastructure errors (Postgres down); delivery
+  // failures are results, scheduled as new jobs by the worker.
+  attempts: 6,
+  backoff: { type: 'exponential', delay: 1_000 },
+};
+
+const CHUNK = 500;
+
+/**
+ * Creates the BullMQ queue of delivery jobs. `connection` should fail fast when Redis is down
+ * (`enableOfflineQueue: false`) so callers never hang; Postgres keeps the truth and the reconciler repairs.
+ */
+export function createDeliveryQueue({ connection, prefix }: { connection: Redis; prefix: string }): DeliveryQueue {
+  const queue = new Queue<DeliveryJob>(DELIVERY_QUEUE, { connection, prefix });
+  return {
+    queue,
+    async enqueue(jobs, delayMs = 0) {
+      for (let start = 0; start < jobs.length; start += CHUNK) {
+        const chunk = jobs.slice(start, start + CHUNK);
+        await queue.addBulk(
+          chunk.map((data) => ({
+            name: 'deliver',
+            data,
+            opts: { ...JOB_OPTIONS, jobId: deliveryJobId(data), delay: delayMs > 0 ? delayMs : undefined },
+          })),
+        );
+      }
+    },
+    close: () => queue.close(),
+  };
+}
