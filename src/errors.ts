@@ -45,10 +45,12 @@ const CONNECTION_CODES = new Set([
 ]);
 
 /** True when `error` means Postgres could not be reached (as opposed to a bad query). */
-export function isDatabaseUnavailable(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
+export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
+  if (typeof error !== 'object' || error === null || depth > 5) return false;
   const code = 'code' in error ? String(error.code) : '';
   if (CONNECTION_CODES.has(code) || code.startsWith('08')) return true;
   const errno = 'errno' in error ? String(error.errno) : '';
-  return CONNECTION_CODES.has(errno);
+  if (CONNECTION_CODES.has(errno)) return true;
+  // drizzle wraps driver errors (DrizzleQueryError) with the original as `cause`.
+  return 'cause' in error && isDatabaseUnavailable(error.cause, depth + 1);
 }

@@ -1,0 +1,128 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../src/api/index.js';
+import { systemClock } from '../src/clock.js';
+import { createDatabase } from '../src/db/index.js';
+import { createLogger } from '../src/logger.js';
+import { createPublisher, type EndpointView } from '../src/publisher/index.js';
+import { ADMIN_TOKEN, startTestGateway, type ErrorBody, type TestGateway } from './helpers/gateway.js';
+
+type List<T> = { data: T[]; nextCursor: string | null };
+let gw: TestGateway;
+
+beforeAll(async () => {
+  gw = await startTestGateway('api', { MAX_PAYLOAD_BYTES: '1kb' });
+});
+afterAll(async () => {
+  await gw?.stop();
+});
+
+async function rowCounts(): Promise<Record<string, number>> {
+  const [row] = await gw.database.sql<{ endpoints: number; events: number; deliveries: number }[]>`
+    select (select count(*)::int from endpoints) as endpoints, (select count(*)::int from events) as events,
+           (select count(*)::int from deliveries) as deliveries`;
+  return { ...row };
+}
+
+describe('bad input gets a 4xx with a stable code and writes nothing', () => {
+  const cases: [string, string, unknown, number, string][] = [
+    ['malformed JSON', '/v1/events', '{"type": "a.b", ', 400, 'invalid_json'],
+    ['empty body', '/v1/events', '', 400, 'invalid_json'],
+    ['missing type', '/v1/events', { payload: {} }, 400, 'validation_failed'],
+    ['missing payload', '/v1/events', { type: 'a.b' }, 400, 'validation_failed'],
+    ['wrong-typed type', '/v1/events', { type: 42, payload: {} }, 400, 'validation_failed'],
+    ['bad event type syntax', '/v1/events', { type: 'order..created', payload: {} }, 400, 'invalid_event_type'],
+    ['wildcard as a published type', '/v1/events', { type: 'order.*', payload: {} }, 400, 'invalid_event_type'],
+    ['payload over the limit', '/v1/events', { type: 'a.b', payload: { blob: 'x'.repeat(2000) } }, 413, 'payload_too_large'],
+    ['body over the limit', '/v1/events', { type: 'a.b', payload: 'x'.repeat(40_000) }, 413, 'payload_too_large'],
+    ['non-http URL', '/v1/endpoints', { url: 'ftp://example.com/hook' }, 400, 'invalid_url'],
+    ['unparsable URL', '/v1/endpoints', { url: 'not a url' }, 400, 'invalid_url'],
+    ['URL wrong type', '/v1/endpoints', { url: 12 }, 400, 'validation_failed'],
+    ['bad filter pattern', '/v1/endpoints', { url: 'http://127.0.0.1:9/x', eventTypes: ['order.*.created'] }, 400, 'invalid_event_type'],
+    ['reserved custom header', '/v1/endpoints', { url: 'http://127.0.0.1:9/x', headers: { 'Webhook-Signature': 'x' } }, 400, 'invalid_header'],
+    ['header with newline', '/v1/endpoints', { url: 'http://127.0.0.1:9/x', headers: { 'X-A': 'a\r\nb' } }, 400, 'invalid_header'],
+    ['bad bulk time', '/v1/dead-letters/redeliver', { since: 'yesterday' }, 400, 'validation_failed'],
+  ];
+  for (const [name, path, body, status, code] of cases) {
+    it(name, async () => {
+      const before = await rowCounts();
+      const response = await gw.api<ErrorBody>(path, { body: typeof body === 'string' ? body : JSON.stringify(body) });
+      expect(response.status).toBe(status);
+      expect(response.body.error.code).toBe(code);
+      expect(typeof response.body.error.message).toBe('string');
+      expect(await rowCounts()).toEqual(before);
+    });
+  }
+
+  it('answers unknown ids and routes with 404 JSON', async () => {
+    for (const path of ['/v1/endpoints/nope', '/v1/endpoints/01a20000-0000-7000-8000-000000000000', '/v1/deliveries/x', '/v1/events/x', '/v1/dead-letters/x', '/v1/nothing']) {
+      const response = await gw.api<ErrorBody>(path);
+      expect(response.status, path).toBe(404);
+      expect(response.body.error.code).toMatch(/not_found/);
+    }
+  });
+
+  it('rejects a missing or wrong bearer token with 401', async () => {
+    const missing = await fetch(`${gw.url}/v1/endpoints`);
+    expect(missing.status).toBe(401);
+    expect(((await missing.json()) as ErrorBody).error.code).toBe('unauthorized');
+    const wrong = await gw.api<ErrorBody>('/v1/endpoints', { headers: { authorization: 'Bearer nope' } });
+    expect(wrong.status).toBe(401);
+  });
+});
+
+describe('endpoints', () => {
+  it('creates, reads, lists, updates, rotates and deletes; secrets never appear in reads', async () => {
+    const created = await gw.api<EndpointView & { secret: string }>('/v1/endpoints', {
+      body: { url: 'http://127.0.0.1:9/hook', eventTypes: ['a.*', 'a.*'], description: 'mine', headers: { 'X-Team': 'blue' } },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.secret).toMatch(/^whsec_/);
+    expect(created.body.eventTypes).toEqual(['a.*']);
+    expect(created.body.headers).toEqual({ 'x-team': 'blue' });
+    const id = created.body.id;
+    const read = await gw.api<EndpointView>(`/v1/endpoints/${id}`);
+    expect(JSON.stringify(read.body)).not.toContain(created.body.secret);
+    const list = await gw.api<List<EndpointView>>('/v1/endpoints');
+    expect(list.body.data.map((e) => e.id)).toContain(id);
+    expect(JSON.stringify(list.body)).not.toContain('whsec_');
+    const patched = await gw.api<EndpointView>(`/v1/endpoints/${id}`, { method: 'PATCH', body: { enabled: false, eventTypes: ['b.c'] } });
+    expect(patched.body).toMatchObject({ enabled: false, eventTypes: ['b.c'], disabledReason: 'disabled by its owner' });
+    const rotated = await gw.api<{ secret: string }>(`/v1/endpoints/${id}/secret/rotate`, { body: {} });
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.secret).not.toBe(created.body.secret);
+    const current = await gw.api<{ secret: string }>(`/v1/endpoints/${id}/secret`);
+    expect(current.body.secret).toBe(rotated.body.secret);
+    const deleted = await gw.api(`/v1/endpoints/${id}`, { method: 'DELETE' });
+    expect(deleted.status).toBe(204);
+    expect((await gw.api(`/v1/endpoints/${id}`)).status).toBe(404);
+  });
+});
+
+describe('Postgres unreachable', () => {
+  it('answers 503, never 202', async () => {
+    const database = createDatabase({ url: 'postgres://postgres@127.0.0.1:1/none', max: 1 });
+    const queue = gw.queue;
+    const logger = createLogger('silent');
+    const app = createApp({
+      db: database.db,
+      queue,
+      publisher: createPublisher({ db: database.db, queue, logger }),
+      clock: systemClock,
+      logger,
+      config: { adminToken: ADMIN_TOKEN, maxPayloadBytes: 1024 },
+      readiness: async () => ({ postgres: false }),
+    });
+    try {
+      const response = await app.request('/v1/events', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ type: 'a.b', payload: {} }),
+      });
+      expect(response.status).toBe(503);
+      expect(((await response.json()) as ErrorBody).error.code).toBe('database_unavailable');
+      expect(response.headers.get('retry-after')).toBe('5');
+    } finally {
+      await database.close();
+    }
+  });
+});
