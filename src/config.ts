@@ -89,6 +89,7 @@ const envSchema = z.object({
   BREAKER_OPEN_FOR: duration('60s'),
   BREAKER_SUCCESSES: int(2, 1, 1000),
   ALLOW_PRIVATE_TARGETS: bool(false),
+  REPLAY_ON_RECOVERY: bool(false),
   DLQ_FILE: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -114,6 +115,8 @@ export type Config = {
   reconcileGraceMs: number;
   reconcileBatch: number;
   breaker: { failures: number; openForMs: number; successes: number };
+  /** Redeliver an endpoint's dead letters from its outage once its breaker closes again. */
+  replayOnRecovery: boolean;
   allowPrivateTargets: boolean;
   dlqFile: string | undefined;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
@@ -159,6 +162,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     reconcileBatch: e.RECONCILE_BATCH,
     breaker: { failures: e.BREAKER_FAILURES, openForMs: e.BREAKER_OPEN_FOR, successes: e.BREAKER_SUCCESSES },
     allowPrivateTargets: e.ALLOW_PRIVATE_TARGETS,
+    replayOnRecovery: e.REPLAY_ON_RECOVERY,
     dlqFile: e.DLQ_FILE,
     logLevel: e.LOG_LEVEL,
   };

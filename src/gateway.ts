@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { createApp } from './api/index.js';
+import { createBreaker, createPostgresBreakerStore } from './breaker/index.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
-import { createDatabase, migrateDatabase, migrationsApplied, type Database } from './db/index.js';
+import { createDatabase, DEFAULT_TENANT_ID, migrateDatabase, migrationsApplied, type Database } from './db/index.js';
 import type { Logger } from './logger.js';
 import {
   createDeadLetterFile,
@@ -13,6 +15,7 @@ import {
   createOutboxDispatcher,
   createPublisher,
   createReconciler,
+  redeliveryService,
   type DeliveryQueue,
   type Reconciler,
 } from './publisher/index.js';
@@ -54,6 +57,17 @@ export async function startGateway(options: { config: Config; role: Role; logger
     const deadLetterFile = config.dlqFile
       ? createDeadLetterFile(config.dlqFile, (error) => logger.error({ err: error }, 'could not append to the dead-letter file'))
       : undefined;
+    const breaker = createBreaker({ store: createPostgresBreakerStore(database.db), clock, newId: randomUUID });
+    const redelivery = redeliveryService(database.db, queue, (error) => logger.warn({ err: error }, 'could not queue replay'));
+    const onRecovered = (endpointId: string, since: number) => {
+      if (!config.replayOnRecovery) return;
+      redelivery
+        .redeliverDeadLetters({ tenantId: DEFAULT_TENANT_ID, allTenants: true, actor: 'breaker-recovery' }, { endpointId, since: new Date(since) })
+        .then(
+          ({ count }) => logger.info({ endpointId, count }, 'endpoint recovered: replaying its dead letters from the outage'),
+          (error: unknown) => logger.error({ err: error, endpointId }, 'could not replay dead letters after recovery'),
+        );
+    };
     const worker = createDeliveryWorker({
       db: database.db,
       queue,
@@ -70,6 +84,9 @@ export async function startGateway(options: { config: Config; role: Role; logger
       connection: workerRedis,
       prefix: config.queuePrefix,
       concurrency: config.workerConcurrency,
+      breaker,
+      breakerDefaults: { ...config.breaker, trialLeaseMs: config.deliveryTimeoutMs + 5_000 },
+      onRecovered,
     });
     reconciler = createReconciler({
       db: database.db,

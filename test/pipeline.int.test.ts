@@ -17,7 +17,8 @@ const dlqFile = join(tmpdir(), `dlq-${process.pid}-${Date.now()}.jsonl`);
 let gw: TestGateway;
 
 beforeAll(async () => {
-  gw = await startTestGateway('pipeline', { DLQ_FILE: dlqFile });
+  // The breaker has its own tests; here it must not open during the retry and dead-letter scenarios.
+  gw = await startTestGateway('pipeline', { DLQ_FILE: dlqFile, BREAKER_FAILURES: '1000' });
 });
 afterAll(async () => {
   await gw?.stop();

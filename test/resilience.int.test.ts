@@ -11,7 +11,7 @@ let gw: TestGateway;
 let own: Database;
 
 beforeAll(async () => {
-  gw = await startTestGateway('resilience');
+  gw = await startTestGateway('resilience', { BREAKER_FAILURES: '1000' });
   own = createDatabase({ url: gw.config.databaseUrl, max: 2 });
 });
 afterAll(async () => {

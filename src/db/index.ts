@@ -7,6 +7,8 @@ export { ensureDatabase, migrateDatabase, migrationsApplied } from './migrate.js
 export {
   DEFAULT_TENANT_ID,
   auditLog,
+  circuitBreakerState,
+  circuitBreakerTransitions,
   deliveries,
   deliveryAttempts,
   endpointSecrets,
@@ -14,6 +16,8 @@ export {
   events,
   tenants,
   webhookFailures,
+  type CircuitBreakerRow,
+  type CircuitBreakerTransition,
   type DeadLetter,
   type DeadLetterStatus,
   type Delivery,

@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { BREAKER_COLUMNS, breakerFromRow, type BreakerRow, type StoredBreaker } from '../breaker/index.js';
 import type { Db } from '../db/index.js';
 import { runSql } from '../db/sql-runner.js';
 import type { AttemptOutcome } from './attempt-outcome.js';
@@ -25,9 +26,12 @@ export type DeliveryContext = {
   disabledReason: string | null;
   /** Active signing secrets, newest first. */
   secrets: string[];
+  /** The endpoint's breaker as read with the delivery (closed, version 0, when never stored). */
+  breaker: StoredBreaker;
+  breakerOverrides: { failures: number | null; openForMs: number | null; successes: number | null };
 };
 
-type ContextRow = {
+type ContextRow = BreakerRow & {
   id: string;
   tenant_id: string;
   status: DeliveryContext['status'];
@@ -45,6 +49,9 @@ type ContextRow = {
   enabled: boolean;
   disabled_reason: string | null;
   secrets: string[] | null;
+  breaker_failures: number | null;
+  breaker_open_for_ms: number | null;
+  breaker_successes: number | null;
 };
 
 /** A dead letter as mirrored to the JSONL file. */
@@ -85,11 +92,13 @@ export async function loadDeliveryContext(db: Db, deliveryId: string): Promise<D
       ev.id as event_id, ev.type as event_type, ev.payload::text as payload_json,
       (extract(epoch from ev.created_at) * 1000)::float8 as event_created_ms, ev.correlation_id,
       ep.id as endpoint_id, ep.url, ep.headers, ep.enabled, ep.disabled_reason,
+      ep.breaker_failures, ep.breaker_open_for_ms, ep.breaker_successes, ${BREAKER_COLUMNS},
       (select array_agg(s.secret order by s.created_at desc, s.id desc) from endpoint_secrets s
         where s.endpoint_id = ep.id and (s.expires_at is null or s.expires_at > now())) as secrets
     from deliveries d
     join events ev on ev.id = d.event_id
     join endpoints ep on ep.id = d.endpoint_id
+    left join circuit_breaker_state cb on cb.endpoint_id = ep.id
     where d.id = ${deliveryId}`,
   );
   const row = rows[0];
@@ -112,6 +121,8 @@ export async function loadDeliveryContext(db: Db, deliveryId: string): Promise<D
     enabled: row.enabled,
     disabledReason: row.disabled_reason,
     secrets: row.secrets ?? [],
+    breaker: breakerFromRow(row),
+    breakerOverrides: { failures: row.breaker_failures, openForMs: row.breaker_open_for_ms, successes: row.breaker_successes },
   };
 }
 

@@ -1,5 +1,6 @@
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { breakerOutcome, type Breaker, type BreakerConfig, type Transition } from '../breaker/index.js';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/index.js';
 import type { Logger } from '../logger.js';
@@ -24,7 +25,22 @@ export type DeliveryProcessorDeps = {
   policy: RetryPolicy;
   logger: Logger;
   deadLetterFile?: DeadLetterFile | undefined;
+  breaker: Breaker;
+  /** Gateway-wide breaker thresholds; an endpoint may override each. */
+  breakerDefaults: { failures: number; openForMs: number; successes: number; trialLeaseMs: number };
+  /** Called when an endpoint's breaker closes again after an outage that started at `since`. */
+  onRecovered?: ((endpointId: string, since: number) => void) | undefined;
 };
+
+/** The breaker thresholds for one endpoint: its overrides, else the defaults. */
+export function breakerConfigFor(context: DeliveryContext, defaults: DeliveryProcessorDeps['breakerDefaults']): BreakerConfig {
+  return {
+    failureThreshold: context.breakerOverrides.failures ?? defaults.failures,
+    openForMs: context.breakerOverrides.openForMs ?? defaults.openForMs,
+    successThreshold: context.breakerOverrides.successes ?? defaults.successes,
+    trialLeaseMs: defaults.trialLeaseMs,
+  };
+}
 
 /**
  * The body every endpoint receives: a Standard Webhooks style envelope around the published payload.
@@ -81,6 +97,25 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps): (job: Deli
       return { ok: false, reason: 'endpoint_disabled', durationMs: 0, message: `endpoint disabled: ${context.disabledReason ?? 'by its owner'}` };
     if (context.secrets.length === 0)
       return { ok: false, reason: 'endpoint_disabled', durationMs: 0, message: 'endpoint has no active signing secret' };
+    const config = breakerConfigFor(context, deps.breakerDefaults);
+    const ticket = await deps.breaker.admit(context.endpointId, config, context.breaker);
+    if (!ticket.allowed)
+      return { ok: false, reason: 'circuit_open', durationMs: 0, message: `circuit open: no request sent (next trial after ${new Date(ticket.retryAt).toISOString()})` };
+    const outcome = await send(context, startedAt);
+    const transitions = await deps.breaker.record(context.endpointId, config, ticket, breakerOutcome(outcome));
+    if (transitions.length > 0) onTransitions(context, transitions);
+    return outcome;
+  }
+
+  function onTransitions(context: DeliveryContext, transitions: Transition[]): void {
+    for (const transition of transitions) {
+      logger.warn({ endpointId: context.endpointId, from: transition.from, to: transition.to, reason: transition.reason }, 'circuit breaker transition');
+      if (transition.to === 'closed' && transition.reason === 'success_threshold' && context.breaker.state.state !== 'closed')
+        deps.onRecovered?.(context.endpointId, context.breaker.state.outageStartedAt);
+    }
+  }
+
+  async function send(context: DeliveryContext, startedAt: number): Promise<AttemptOutcome> {
     const body = buildBody(context);
     const signed = await buildWebhookHeaders({
       webhookId: context.id,

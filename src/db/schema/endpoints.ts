@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { boolean, index, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { boolean, index, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { tenants } from './tenants.js';
 
 export const endpoints = pgTable(
@@ -18,6 +18,10 @@ export const endpoints = pgTable(
     enabled: boolean('enabled').notNull().default(true),
     disabledReason: text('disabled_reason'),
     disabledAt: timestamp('disabled_at', { withTimezone: true }),
+    /** Per-endpoint circuit breaker thresholds; null means the gateway default. */
+    breakerFailures: integer('breaker_failures'),
+    breakerOpenForMs: integer('breaker_open_for_ms'),
+    breakerSuccesses: integer('breaker_successes'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },

@@ -11,3 +11,10 @@ export {
   type DeliveryStatus,
 } from './deliveries.js';
 export { auditLog, deadLetterStatus, webhookFailures, type DeadLetter, type DeadLetterStatus } from './dead-letters.js';
+export {
+  breakerStateName,
+  circuitBreakerState,
+  circuitBreakerTransitions,
+  type CircuitBreakerRow,
+  type CircuitBreakerTransition,
+} from './breaker.js';
