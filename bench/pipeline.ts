@@ -20,6 +20,7 @@
  *   WORKER_CONCURRENCY=100, DATABASE_POOL_SIZE, RECONCILE_INTERVAL, RECONCILE_GRACE, DELIVERY_TIMEOUT
  *                                         passed through to the gateway config when set
  */
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -86,6 +87,8 @@ const mb = (bytes: number): number => round(bytes / 1024 / 1024, 1);
 class Sampler {
   peakRss = 0;
   private phasePeak = 0;
+  private phaseStartedAt = performance.now();
+  private phaseCpu = process.cpuUsage();
   private readonly timer: NodeJS.Timeout;
   readonly loopDelay = monitorEventLoopDelay({ resolution: 10 });
 
@@ -102,16 +105,25 @@ class Sampler {
     if (rss > this.phasePeak) this.phasePeak = rss;
   }
 
-  /** Peak RSS and event-loop delay since the previous call, then resets both. */
-  phase(): { peakRssMb: number; loopDelayP99Ms: number; loopDelayMaxMs: number } {
+  /**
+   * Peak RSS, event-loop delay and this process's CPU use (100% = one core busy) since the
+   * previous call, then resets them.
+   */
+  phase(): { peakRssMb: number; loopDelayP99Ms: number; loopDelayMaxMs: number; cpuPercent: number; loadAverage1m: number } {
     this.sample();
+    const cpu = process.cpuUsage(this.phaseCpu);
+    const wallMs = performance.now() - this.phaseStartedAt;
     const result = {
       peakRssMb: mb(this.phasePeak),
       loopDelayP99Ms: round(this.loopDelay.percentile(99) / 1e6),
       loopDelayMaxMs: round(this.loopDelay.max / 1e6),
+      cpuPercent: round(wallMs > 0 ? ((cpu.user + cpu.system) / 1000 / wallMs) * 100 : 0, 0),
+      loadAverage1m: round(os.loadavg()[0] ?? 0),
     };
     this.phasePeak = 0;
     this.loopDelay.reset();
+    this.phaseCpu = process.cpuUsage();
+    this.phaseStartedAt = performance.now();
     return result;
   }
 
@@ -452,6 +464,24 @@ async function registerEndpoint(gatewayUrl: string, receiverUrl: string): Promis
   return parsed.id;
 }
 
+/** Committed + rolled-back transactions in the bench database so far (Postgres flushes these stats about once a second). */
+async function transactionCount(gateway: Gateway): Promise<number> {
+  const [row] = await gateway.database.sql<{ total: string }[]>`
+    select (xact_commit + xact_rollback)::text as total from pg_stat_database where datname = current_database()`;
+  return Number(row?.total ?? 0);
+}
+
+function gitRevision(): string {
+  try {
+    const cwd = fileURLToPath(new URL('..', import.meta.url));
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return dirty ? `${head}-dirty` : head;
+  } catch {
+    return 'unknown';
+  }
+}
+
 async function deliveryStatuses(gateway: Gateway): Promise<Record<string, number>> {
   const rows = await gateway.database.sql<{ status: string; count: number }[]>`
     select status::text as status, count(*)::int as count from deliveries group by status order by status`;
@@ -485,6 +515,10 @@ function latencyRow(label: string, summary: Summary, extra = ''): string {
   ).padStart(8)}  max=${fmt(summary.max).padStart(8)} ms${extra}`;
 }
 
+function processLine(stats: ReturnType<Sampler['phase']>): string {
+  return `peak RSS=${stats.peakRssMb} MB  node CPU=${stats.cpuPercent}%  loop delay p99=${stats.loopDelayP99Ms} ms max=${stats.loopDelayMaxMs} ms  load(1m)=${stats.loadAverage1m}`;
+}
+
 function printPhase(label: string, phase: OpenLoopPhase): void {
   console.log(`\n${label}: ${phase.rate} events/s for ${phase.seconds}s (open loop)`);
   console.log(
@@ -494,7 +528,7 @@ function printPhase(label: string, phase: OpenLoopPhase): void {
   console.log(latencyRow('publish latency (intended -> 202)', phase.publishLatencyFromScheduleMs));
   console.log(latencyRow('end-to-end (send -> receipt)', phase.endToEndMs));
   console.log(
-    `  undelivered=${phase.undelivered} (waited ${phase.waitForDeliveriesMs} ms after the last 202)  peak RSS=${phase.process.peakRssMb} MB  loop delay p99=${phase.process.loopDelayP99Ms} ms max=${phase.process.loopDelayMaxMs} ms`,
+    `  undelivered=${phase.undelivered} (waited ${phase.waitForDeliveriesMs} ms after the last 202)  ${processLine(phase.process)}`,
   );
   if (phase.errors > 0) console.log(`  errors: ${JSON.stringify(phase.errorKinds)}`);
 }
@@ -508,7 +542,7 @@ function printDrain(drain: DrainResult): void {
   console.log(latencyRow('publish latency (send -> 202)', drain.publishLatencyMs));
   console.log(latencyRow('end-to-end (send -> receipt)', drain.endToEndMs));
   console.log(
-    `  undelivered=${drain.undelivered}  peak RSS=${drain.process.peakRssMb} MB  loop delay p99=${drain.process.loopDelayP99Ms} ms max=${drain.process.loopDelayMaxMs} ms`,
+    `  undelivered=${drain.undelivered}  ${processLine(drain.process)}`,
   );
   if (drain.errors > 0) console.log(`  errors: ${JSON.stringify(drain.errorKinds)}`);
 }
@@ -528,9 +562,14 @@ async function main(): Promise<number> {
     totalMemoryMb: mb(os.totalmem()),
     platform: `${os.platform()} ${os.release()} ${os.arch()}`,
     node: process.version,
+    loadAverageAtStart: os.loadavg().map((value) => round(value)),
+    revision: gitRevision(),
   };
   console.log(`webhook-gateway pipeline benchmark  ${startedAt.toISOString()}`);
   console.log(`machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.totalMemoryMb} MB, ${machine.platform}, node ${machine.node}`);
+  console.log(`revision: ${machine.revision}  load average at start: ${machine.loadAverageAtStart.join(' ')}`);
+  if ((machine.loadAverageAtStart[0] ?? 0) > machine.cpus * 0.5)
+    console.log('WARNING: the machine is already busy; other processes will skew these numbers.');
 
   try {
     const database = await createDatabase();
@@ -581,6 +620,7 @@ async function main(): Promise<number> {
     const warm = await awaitReceipts(receiver, warmIds, 15_000);
     if (warm.missing > 0) throw new Error(`warm-up: ${warm.missing} of ${warmIds.length} events were never delivered`);
     let sequence = warmup.length;
+    const transactionsBefore = await transactionCount(gateway);
 
     const phases: OpenLoopPhase[] = [];
     if (settings.rate1 > 0 && settings.seconds1 > 0) {
@@ -602,6 +642,9 @@ async function main(): Promise<number> {
     const accepted = warmIds.length + phases.reduce((total, phase) => total + phase.ok, 0) + (drain?.ok ?? 0);
     const statuses = await awaitRecorded(gateway, accepted, 10_000);
     const attempts = await attemptStats(gateway);
+    await sleep(1_200); // let Postgres flush its per-backend statistics
+    const measuredEvents = accepted - warmIds.length;
+    const transactions = (await transactionCount(gateway)) - transactionsBefore;
     const totals = {
       acceptedEvents: accepted,
       receiverRequests: receiver.requests(),
@@ -611,6 +654,8 @@ async function main(): Promise<number> {
       unparseableBodies: receiver.badBodies(),
       deliveryStatuses: statuses,
       ...attempts,
+      postgresTransactions: transactions,
+      postgresTransactionsPerEvent: measuredEvents > 0 ? round(transactions / measuredEvents) : NaN,
       peakRssMb: mb(sampler.peakRss),
     };
     console.log('\nTotals');
@@ -619,6 +664,9 @@ async function main(): Promise<number> {
     );
     console.log(
       `  deliveries in Postgres: ${JSON.stringify(statuses)}  attempts=${attempts.attempts} (non-2xx/errored ${attempts.failedAttempts})  dead letters=${attempts.deadLetters}`,
+    );
+    console.log(
+      `  Postgres transactions during the scenarios: ${transactions} (~${fmt(totals.postgresTransactionsPerEvent, 2)} per event, approximate; includes reconciler polls)`,
     );
     console.log(`  peak RSS (whole run, sampled every 100 ms): ${totals.peakRssMb} MB`);
 

@@ -109,7 +109,7 @@ describe('Postgres unreachable', () => {
       publisher: createPublisher({ db: database.db, queue, logger }),
       clock: systemClock,
       logger,
-      config: { adminToken: ADMIN_TOKEN, maxPayloadBytes: 1024 },
+      config: { adminToken: ADMIN_TOKEN, maxPayloadBytes: 1024, breaker: gw.config.breaker },
       readiness: async () => ({ postgres: false }),
     });
     try {

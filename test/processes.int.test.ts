@@ -1,44 +1,21 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeliveryView, EndpointView } from '../src/publisher/index.js';
 import { createTestDatabase } from './helpers/database.js';
 import { ADMIN_TOKEN, deleteRedisPrefix, testEnv } from './helpers/gateway.js';
+import { startGatewayProcess, waitStarted, type GatewayProcess } from './helpers/processes.js';
 import { startReceiver } from './helpers/receiver.js';
 import { waitFor } from './helpers/wait.js';
 
-type Proc = { child: ChildProcess; output: string[] };
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let env: Record<string, string>;
-const procs: Proc[] = [];
-
-function startRole(role: 'api' | 'worker'): Proc {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', role], {
-    env: { ...process.env, ...env, LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const proc = { child, output: [] as string[] };
-  child.stdout?.on('data', (chunk: Buffer) => proc.output.push(chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => proc.output.push(chunk.toString()));
-  procs.push(proc);
-  return proc;
-}
-
-async function apiUrl(proc: Proc): Promise<string> {
-  return waitFor(
-    'api to listen',
-    () => /"url":"(http:[^"]+)"/.exec(proc.output.join(''))?.[1],
-    20_000,
-    50,
-  );
-}
+const procs: GatewayProcess[] = [];
 
 beforeAll(async () => {
   database = await createTestDatabase('processes');
   env = testEnv(database.url, { WORKER_CONCURRENCY: '4' });
 });
 afterAll(async () => {
-  for (const { child } of procs) if (child.exitCode === null) child.kill('SIGKILL');
+  await Promise.all(procs.map((proc) => proc.stop('SIGKILL')));
   await deleteRedisPrefix(env.QUEUE_PREFIX!);
   await database.drop();
 });
@@ -46,10 +23,11 @@ afterAll(async () => {
 describe('api and worker as separate processes', () => {
   it('delivers through an api process and a worker process, and the worker drains in-flight work on SIGTERM', async () => {
     const receiver = await startReceiver((_, index) => (index === 1 ? { status: 200, delayMs: 700 } : { status: 200 }));
-    const api = startRole('api');
-    const worker = startRole('worker');
-    const url = await apiUrl(api);
-    await waitFor('worker started', () => worker.output.join('').includes('webhook gateway started'), 20_000, 50);
+    const api = startGatewayProcess('api', env);
+    const worker = startGatewayProcess('worker', env);
+    procs.push(api, worker);
+    const url = await waitStarted(api);
+    await waitStarted(worker);
     const call = async <T>(path: string, body?: unknown): Promise<{ status: number; body: T }> => {
       const response = await fetch(`${url}${path}`, {
         method: body === undefined ? 'GET' : 'POST',
@@ -67,18 +45,13 @@ describe('api and worker as separate processes', () => {
     // The second webhook is answered slowly; SIGTERM arrives while it is in flight.
     expect((await call('/v1/events', { type: 'proc.second', payload: { n: 2 } })).status).toBe(202);
     await waitFor('second delivery in flight', () => receiver.requests.length === 2, 10_000);
-    worker.child.kill('SIGTERM');
-    const [code] = (await once(worker.child, 'exit')) as [number | null];
-    expect(code).toBe(0);
+    expect(await worker.stop('SIGTERM')).toBe(0);
     const deliveries = await call<{ data: DeliveryView[] }>(`/v1/deliveries?endpointId=${ep.body.id}`);
     expect(deliveries.body.data.map((d) => [d.status, d.attemptCount])).toEqual([
       ['succeeded', 1],
       ['succeeded', 1],
     ]);
-
-    api.child.kill('SIGTERM');
-    const [apiCode] = (await once(api.child, 'exit')) as [number | null];
-    expect(apiCode).toBe(0);
+    expect(await api.stop('SIGTERM')).toBe(0);
     await receiver.close();
   }, 60_000);
 });

@@ -6,6 +6,7 @@ import type { Logger } from '../logger.js';
 import { historyService, redeliveryService, type DeliveryQueue, type Publisher } from '../publisher/index.js';
 import { bearerAuth, type AuthEnv } from './auth.js';
 import { createErrorHandler, errorBody } from './errors.js';
+import { breakerRoutes } from './routes/breaker.js';
 import { deadLetterRoutes, deliveryRoutes } from './routes/deliveries.js';
 import { endpointRoutes } from './routes/endpoints.js';
 import { eventRoutes } from './routes/events.js';
@@ -17,7 +18,7 @@ export type AppDeps = {
   publisher: Publisher;
   clock: Clock;
   logger: Logger;
-  config: Pick<Config, 'adminToken' | 'maxPayloadBytes'>;
+  config: Pick<Config, 'adminToken' | 'maxPayloadBytes' | 'breaker'>;
   readiness: ReadinessCheck;
 };
 
@@ -33,6 +34,7 @@ export function createApp(deps: AppDeps) {
   const v1 = new Hono<AuthEnv>()
     .use('*', bearerAuth(config.adminToken))
     .route('/endpoints', endpointRoutes({ db, clock }))
+    .route('/endpoints', breakerRoutes({ db, clock, defaults: config.breaker }))
     .route('/events', eventRoutes({ publisher, history, maxPayloadBytes: config.maxPayloadBytes }))
     .route('/deliveries', deliveryRoutes({ history, redelivery }))
     .route('/dead-letters', deadLetterRoutes({ history, redelivery }));

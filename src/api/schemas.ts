@@ -6,6 +6,13 @@ export const endpointCreateSchema = z.object({
   eventTypes: z.array(z.string()).max(100).optional(),
   description: z.string().max(1000).optional(),
   headers: z.record(z.string(), z.string()).optional(),
+  breaker: z
+    .object({
+      failures: z.number().int().min(1).max(1000).nullable().optional(),
+      openForMs: z.number().int().min(100).max(86_400_000).nullable().optional(),
+      successes: z.number().int().min(1).max(1000).nullable().optional(),
+    })
+    .optional(),
 });
 
 export const endpointPatchSchema = endpointCreateSchema.partial().extend({ enabled: z.boolean().optional() });

@@ -7,11 +7,15 @@ import { generateSecret } from '../signature/index.js';
 import { validateCustomHeaders, validateEndpointUrl, validateEventTypes } from './endpoint-input.js';
 import { isUuid } from './ids.js';
 
+/** Per-endpoint breaker thresholds; null (or absent) means the gateway default. */
+export type BreakerOverrides = { failures?: number | null; openForMs?: number | null; successes?: number | null };
+
 export type EndpointInput = {
   url: string;
   eventTypes?: string[] | undefined;
   description?: string | undefined;
   headers?: Record<string, string> | undefined;
+  breaker?: BreakerOverrides | undefined;
 };
 
 export type EndpointPatch = Partial<EndpointInput> & { enabled?: boolean | undefined };
@@ -25,6 +29,7 @@ export type EndpointView = {
   headers: Record<string, string>;
   enabled: boolean;
   disabledReason: string | null;
+  breaker: { failures: number | null; openForMs: number | null; successes: number | null };
   createdAt: string;
   updatedAt: string;
 };
@@ -42,6 +47,7 @@ export function endpointView(row: Endpoint): EndpointView {
     headers: row.headers,
     enabled: row.enabled,
     disabledReason: row.disabledReason,
+    breaker: { failures: row.breakerFailures, openForMs: row.breakerOpenForMs, successes: row.breakerSuccesses },
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };
@@ -73,6 +79,7 @@ export function endpointService(db: Db, clock: Clock) {
         eventTypes: validateEventTypes(input.eventTypes ?? []),
         description: input.description ?? '',
         headers: validateCustomHeaders(input.headers ?? {}),
+        ...breakerColumns(input.breaker),
       };
       const secret = generateSecret();
       const row = await db.transaction(async (tx) => {
@@ -108,6 +115,7 @@ export function endpointService(db: Db, clock: Clock) {
       if (patch.eventTypes !== undefined) changes.eventTypes = validateEventTypes(patch.eventTypes);
       if (patch.description !== undefined) changes.description = patch.description;
       if (patch.headers !== undefined) changes.headers = validateCustomHeaders(patch.headers);
+      if (patch.breaker !== undefined) Object.assign(changes, breakerColumns(patch.breaker));
       if (patch.enabled !== undefined && patch.enabled !== current.enabled) {
         changes.enabled = patch.enabled;
         changes.disabledReason = patch.enabled ? null : 'disabled by its owner';
@@ -160,3 +168,12 @@ export function endpointService(db: Db, clock: Clock) {
 }
 
 export type EndpointService = ReturnType<typeof endpointService>;
+
+function breakerColumns(overrides: BreakerOverrides | undefined): Partial<typeof endpoints.$inferInsert> {
+  if (!overrides) return {};
+  const columns: Partial<typeof endpoints.$inferInsert> = {};
+  if (overrides.failures !== undefined) columns.breakerFailures = overrides.failures;
+  if (overrides.openForMs !== undefined) columns.breakerOpenForMs = overrides.openForMs;
+  if (overrides.successes !== undefined) columns.breakerSuccesses = overrides.successes;
+  return columns;
+}

@@ -2,7 +2,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export type ReceivedRequest = { method: string; path: string; headers: IncomingHttpHeaders; body: string; at: number };
-export type Reply = { status: number; body?: string; headers?: Record<string, string>; delayMs?: number };
+export type Reply = { status: number; body?: string; headers?: Record<string, string>; delayMs?: number; onSent?: () => void };
 
 /**
  * A real HTTP receiver on 127.0.0.1 that records every request. `respond` decides each reply
@@ -30,7 +30,7 @@ export async function startReceiver(respond: (request: ReceivedRequest, index: n
       const reply = respond(request, index);
       const send = () => {
         res.writeHead(reply.status, { 'content-type': 'text/plain', ...reply.headers });
-        res.end(reply.body ?? '');
+        res.end(reply.body ?? '', () => reply.onSent?.());
       };
       if (reply.delayMs) setTimeout(send, reply.delayMs);
       else send();

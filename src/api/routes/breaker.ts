@@ -1,0 +1,63 @@
+import { randomUUID } from 'node:crypto';
+import { and, desc, eq } from 'drizzle-orm';
+import { Hono } from 'hono';
+import { createBreaker, createPostgresBreakerStore, effectiveState, type BreakerConfig } from '../../breaker/index.js';
+import type { Clock } from '../../clock.js';
+import type { Config } from '../../config.js';
+import { circuitBreakerState, circuitBreakerTransitions, type Db, type Endpoint } from '../../db/index.js';
+import { endpointService } from '../../publisher/index.js';
+import type { AuthEnv } from '../auth.js';
+import { parseWith } from '../request.js';
+import { pageSchema } from '../schemas.js';
+
+type Deps = { db: Db; clock: Clock; defaults: Config['breaker'] };
+
+/** `/v1/endpoints/:id/breaker`: the endpoint's circuit breaker, its transitions, and an admin reset. */
+export function breakerRoutes({ db, clock, defaults }: Deps) {
+  const endpoints = endpointService(db, clock);
+  const breaker = createBreaker({ store: createPostgresBreakerStore(db), clock, newId: randomUUID });
+  const configFor = (endpoint: Endpoint): BreakerConfig => ({
+    failureThreshold: endpoint.breakerFailures ?? defaults.failures,
+    openForMs: endpoint.breakerOpenForMs ?? defaults.openForMs,
+    successThreshold: endpoint.breakerSuccesses ?? defaults.successes,
+    trialLeaseMs: 0,
+  });
+
+  async function view(endpoint: Endpoint) {
+    const { state } = await breaker.read(endpoint.id);
+    const config = configFor(endpoint);
+    const [row] = await db.select({ updatedAt: circuitBreakerState.updatedAt }).from(circuitBreakerState).where(eq(circuitBreakerState.endpointId, endpoint.id));
+    return {
+      endpointId: endpoint.id,
+      state: effectiveState(state, clock.now(), config),
+      failures: state.failures,
+      successes: state.state === 'half_open' ? state.successes : 0,
+      openedAt: state.state === 'open' ? new Date(state.openedAt).toISOString() : null,
+      halfOpenAt: state.state === 'open' ? new Date(state.openedAt + config.openForMs).toISOString() : null,
+      trialInFlight: state.state === 'half_open' && state.trial !== null && state.trial.until > clock.now(),
+      thresholds: { failures: config.failureThreshold, openForMs: config.openForMs, successes: config.successThreshold },
+      updatedAt: row?.updatedAt.toISOString() ?? null,
+    };
+  }
+
+  return new Hono<AuthEnv>()
+    .get('/:id/breaker', async (c) => c.json(await view(await endpoints.find(c.var.scope, c.req.param('id')))))
+    .post('/:id/breaker/reset', async (c) => {
+      const endpoint = await endpoints.find(c.var.scope, c.req.param('id'));
+      await breaker.reset(endpoint.id);
+      return c.json(await view(endpoint));
+    })
+    .get('/:id/breaker/transitions', async (c) => {
+      const endpoint = await endpoints.find(c.var.scope, c.req.param('id'));
+      const query = parseWith(pageSchema, c.req.query());
+      const rows = await db
+        .select()
+        .from(circuitBreakerTransitions)
+        .where(and(eq(circuitBreakerTransitions.endpointId, endpoint.id)))
+        .orderBy(desc(circuitBreakerTransitions.at), desc(circuitBreakerTransitions.id))
+        .limit(query.limit);
+      return c.json({
+        data: rows.map((row) => ({ id: row.id, from: row.fromState, to: row.toState, reason: row.reason, at: row.at.toISOString() })),
+      });
+    });
+}
