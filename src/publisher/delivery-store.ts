@@ -83,8 +83,11 @@ export type AttemptRecord = {
   nextAttemptAt: number | null;
 };
 
-/** Reads a delivery with its event, endpoint and active secrets; undefined when it no longer exists. */
-export async function loadDeliveryContext(db: Db, deliveryId: string): Promise<DeliveryContext | undefined> {
+/**
+ * Reads deliveries with their event, endpoint, active secrets and breaker state, in ONE query for
+ * any number of ids; each result is undefined when that delivery no longer exists.
+ */
+export async function loadDeliveryContexts(db: Db, deliveryIds: readonly string[]): Promise<(DeliveryContext | undefined)[]> {
   const rows = await runSql<ContextRow>(
     db,
     sql`
@@ -99,10 +102,13 @@ export async function loadDeliveryContext(db: Db, deliveryId: string): Promise<D
     join events ev on ev.id = d.event_id
     join endpoints ep on ep.id = d.endpoint_id
     left join circuit_breaker_state cb on cb.endpoint_id = ep.id
-    where d.id = ${deliveryId}`,
+    where d.id = any(${`{${deliveryIds.join(',')}}`}::uuid[])`,
   );
-  const row = rows[0];
-  if (!row) return undefined;
+  const byId = new Map(rows.map((row) => [row.id, toContext(row)]));
+  return deliveryIds.map((id) => byId.get(id));
+}
+
+function toContext(row: ContextRow): DeliveryContext {
   return {
     id: row.id,
     tenantId: row.tenant_id,
@@ -132,66 +138,84 @@ const STATUS_AFTER: Record<NextStep['kind'], 'succeeded' | 'failed' | 'dead'> = 
   dead: 'dead',
 };
 
-/**
- * Records an attempt and moves the delivery to its next state in ONE statement. The attempt row is
- * always written (it happened on the wire); the delivery only moves if it is still at the attempt
- * this worker made (same series, previous attempt count), so a stale or duplicate job changes
- * nothing. A dead step also writes the dead letter, and a 410 disables the endpoint.
- * Returns the dead letter when one was written, and whether the delivery moved.
- */
-export async function recordAttempt(
-  db: Db,
-  record: AttemptRecord,
-): Promise<{ moved: boolean; deadLetter: DeadLetterRecord | undefined }> {
-  const { context, outcome, step } = record;
-  const status = STATUS_AFTER[step.kind];
-  const error = outcome.ok ? null : outcome.message;
-  const errorCode = outcome.ok ? null : outcome.reason;
-  const statusCode = outcome.status ?? null;
-  const startedAt = new Date(record.startedAt).toISOString();
-  const nextAttemptAt = record.nextAttemptAt === null ? null : new Date(record.nextAttemptAt).toISOString();
-  const deadReason = step.kind === 'dead' ? step.reason : null;
-  const disable = step.kind === 'dead' && step.disableEndpoint;
+export type RecordResult = { moved: boolean; deadLetter: DeadLetterRecord | undefined };
 
-  const rows = await runSql<{ moved: boolean; dead_letter: DeadLetterRecord | null }>(
+/**
+ * Records attempts and moves their deliveries to the next state, any number in ONE statement. Each
+ * attempt row is always written (it happened on the wire); a delivery only moves if it is still at
+ * the attempt its worker made (same series, previous attempt count), so a stale or duplicate job
+ * changes nothing. A dead step also writes the dead letter, and a 410 disables the endpoint.
+ */
+export async function recordAttempts(db: Db, records: readonly AttemptRecord[]): Promise<RecordResult[]> {
+  const input = records.map((record) => {
+    const { context, outcome, step } = record;
+    return {
+      id: context.id,
+      tenant_id: context.tenantId,
+      series: context.series,
+      attempt: record.attempt,
+      status: STATUS_AFTER[step.kind],
+      next_attempt_at: record.nextAttemptAt === null ? null : new Date(record.nextAttemptAt).toISOString(),
+      started_at: new Date(record.startedAt).toISOString(),
+      duration_ms: Math.round(outcome.durationMs),
+      outcome: outcome.ok ? 'succeeded' : 'failed',
+      status_code: outcome.status ?? null,
+      response_body: outcome.responseBody ?? null,
+      error_code: outcome.ok ? null : outcome.reason,
+      error: outcome.ok ? null : outcome.message,
+      trigger: record.trigger,
+      dead_reason: step.kind === 'dead' ? step.reason : null,
+      event_type: context.eventType,
+      disable: step.kind === 'dead' && step.disableEndpoint,
+    };
+  });
+  const rows = await runSql<{ id: string; dead_letter: Omit<DeadLetterRecord, 'url' | 'payload'> | null }>(
     db,
     sql`
-    with moved as (
-      update deliveries set
-        status = ${status}, attempt_count = ${record.attempt}, next_attempt_at = ${nextAttemptAt}::timestamptz,
-        last_attempt_at = ${startedAt}::timestamptz, last_status_code = ${statusCode}, last_error = ${error}, updated_at = now()
-      where id = ${context.id} and series = ${context.series} and attempt_count = ${record.attempt - 1}
-        and status in ('pending', 'failed')
-      returning id, tenant_id, event_id, endpoint_id, series, attempt_count
+    with input as (
+      select * from jsonb_to_recordset(${JSON.stringify(input)}::jsonb) as r(id uuid, tenant_id uuid, series int,
+        attempt int, status text, next_attempt_at timestamptz, started_at timestamptz, duration_ms int, outcome text,
+        status_code int, response_body text, error_code text, error text, trigger text, dead_reason text,
+        event_type text, disable boolean)
+    ), moved as (
+      update deliveries d set status = i.status::delivery_status, attempt_count = i.attempt,
+        next_attempt_at = i.next_attempt_at, last_attempt_at = i.started_at, last_status_code = i.status_code,
+        last_error = i.error, updated_at = now()
+      from input i
+      where d.id = i.id and d.series = i.series and d.attempt_count = i.attempt - 1 and d.status in ('pending', 'failed')
+      returning d.id, d.tenant_id, d.event_id, d.endpoint_id, d.series, d.attempt_count
     ), attempt as (
       insert into delivery_attempts (tenant_id, delivery_id, series, attempt_number, trigger, started_at, duration_ms,
         outcome, status_code, response_body, error_code, error)
-      values (${context.tenantId}, ${context.id}, ${context.series}, ${record.attempt}, ${record.trigger},
-        ${startedAt}::timestamptz, ${Math.round(outcome.durationMs)}, ${outcome.ok ? 'succeeded' : 'failed'},
-        ${statusCode}, ${outcome.responseBody ?? null}, ${errorCode}, ${error})
+      select tenant_id, id, series, attempt, trigger::attempt_trigger, started_at, duration_ms, outcome, status_code,
+        response_body, error_code, error
+      from input
       on conflict do nothing
     ), dead as (
       insert into webhook_failures (tenant_id, delivery_id, event_id, endpoint_id, event_type, series, attempts, reason,
         last_status_code, last_error, failed_at)
-      select m.tenant_id, m.id, m.event_id, m.endpoint_id, ${context.eventType}, m.series, m.attempt_count, ${deadReason},
-        ${statusCode}, ${error}, now()
-      from moved m where ${deadReason}::text is not null
+      select m.tenant_id, m.id, m.event_id, m.endpoint_id, i.event_type, m.series, m.attempt_count, i.dead_reason,
+        i.status_code, i.error, now()
+      from moved m join input i on i.id = m.id where i.dead_reason is not null
       returning id, tenant_id, delivery_id, event_id, endpoint_id, event_type, series, attempts, reason,
         last_status_code, last_error, failed_at
     ), disabled as (
-      update endpoints set enabled = false, disabled_reason = ${`endpoint answered ${statusCode ?? ''} Gone`},
-        disabled_at = now(), updated_at = now()
-      where ${disable} and id = (select endpoint_id from moved) and enabled
+      update endpoints set enabled = false, disabled_reason = 'endpoint answered 410 Gone', disabled_at = now(), updated_at = now()
+      where enabled and id in (select m.endpoint_id from moved m join input i on i.id = m.id where i.disable)
     )
-    select exists (select 1 from moved) as moved,
+    select m.id,
       (select json_build_object('id', x.id, 'tenantId', x.tenant_id, 'deliveryId', x.delivery_id, 'eventId', x.event_id,
          'endpointId', x.endpoint_id, 'eventType', x.event_type, 'series', x.series, 'attempts', x.attempts,
          'reason', x.reason, 'lastStatusCode', x.last_status_code, 'lastError', x.last_error, 'failedAt', x.failed_at)
-       from dead x) as dead_letter`,
+       from dead x where x.delivery_id = m.id) as dead_letter
+    from moved m`,
   );
-  const row = rows[0];
-  const deadLetter = row?.dead_letter
-    ? { ...row.dead_letter, url: context.url, payload: JSON.parse(context.payloadJson) as unknown }
-    : undefined;
-  return { moved: row?.moved ?? false, deadLetter };
+  const moved = new Map(rows.map((row) => [row.id, row.dead_letter]));
+  return records.map((record) => {
+    const dead = moved.get(record.context.id);
+    return {
+      moved: moved.has(record.context.id),
+      deadLetter: dead ? { ...dead, url: record.context.url, payload: JSON.parse(record.context.payloadJson) as unknown } : undefined,
+    };
+  });
 }

@@ -7,7 +7,8 @@ import type { Logger } from '../logger.js';
 import { buildWebhookHeaders } from '../signature/index.js';
 import type { AttemptOutcome } from './attempt-outcome.js';
 import type { DeadLetterFile } from './dead-letter-file.js';
-import { loadDeliveryContext, recordAttempt, type DeliveryContext } from './delivery-store.js';
+import { createBatcher } from './batcher.js';
+import { loadDeliveryContexts, recordAttempts, type AttemptRecord, type DeliveryContext, type RecordResult } from './delivery-store.js';
 import type { HttpSender } from './http-sender.js';
 import { DELIVERY_QUEUE, type DeliveryJob, type DeliveryQueue } from './queue.js';
 import { decideNextStep, type RetryPolicy } from './retry-schedule.js';
@@ -60,9 +61,12 @@ export function buildBody(context: DeliveryContext): string {
  */
 export function createDeliveryProcessor(deps: DeliveryProcessorDeps): (job: DeliveryJob) => Promise<JobResult> {
   const { db, queue, sender, clock, policy, logger } = deps;
+  // Concurrent jobs share their Postgres round trips: one query loads many deliveries, one statement records many attempts.
+  const loadContext = createBatcher((ids: string[]) => loadDeliveryContexts(db, ids), { maxBatch: 100 });
+  const recordAttempt = createBatcher<AttemptRecord, RecordResult>((records) => recordAttempts(db, records), { maxBatch: 100 });
 
   return async function processDelivery(job) {
-    const context = await loadDeliveryContext(db, job.deliveryId);
+    const context = await loadContext(job.deliveryId);
     if (!context) return { kind: 'stale', why: 'delivery no longer exists' };
     if (context.series !== job.series || context.attemptCount !== job.attempt - 1)
       return { kind: 'stale', why: `delivery is at series ${context.series} attempt ${context.attemptCount}` };
@@ -74,7 +78,7 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps): (job: Deli
     const step = decideNextStep(outcome, job.attempt, policy);
     const nextAttemptAt = step.kind === 'retry' ? clock.now() + step.delayMs : null;
     const trigger = job.attempt === 1 && context.seriesTrigger === 'manual' ? 'manual' : 'scheduled';
-    const { moved, deadLetter } = await recordAttempt(db, { context, attempt: job.attempt, trigger, startedAt, outcome, step, nextAttemptAt });
+    const { moved, deadLetter } = await recordAttempt({ context, attempt: job.attempt, trigger, startedAt, outcome, step, nextAttemptAt });
     const log = { webhookId: context.id, eventId: context.eventId, endpointId: context.endpointId, correlationId: context.correlationId, attempt: job.attempt };
     if (!moved) {
       logger.warn(log, 'attempt recorded but the delivery had moved on (duplicate or stale job)');
