@@ -85,6 +85,7 @@ const envSchema = z.object({
   RECONCILE_INTERVAL: duration('5s'),
   RECONCILE_GRACE: duration('10s'),
   RECONCILE_BATCH: int(1000, 1, 100_000),
+  BREAKER_ENABLED: bool(true),
   BREAKER_FAILURES: int(5, 1, 1000),
   BREAKER_OPEN_FOR: duration('60s'),
   BREAKER_SUCCESSES: int(2, 1, 1000),
@@ -114,7 +115,7 @@ export type Config = {
   reconcileIntervalMs: number;
   reconcileGraceMs: number;
   reconcileBatch: number;
-  breaker: { failures: number; openForMs: number; successes: number };
+  breaker: { enabled: boolean; failures: number; openForMs: number; successes: number };
   /** Redeliver an endpoint's dead letters from its outage once its breaker closes again. */
   replayOnRecovery: boolean;
   allowPrivateTargets: boolean;
@@ -160,7 +161,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     reconcileIntervalMs: e.RECONCILE_INTERVAL,
     reconcileGraceMs: e.RECONCILE_GRACE,
     reconcileBatch: e.RECONCILE_BATCH,
-    breaker: { failures: e.BREAKER_FAILURES, openForMs: e.BREAKER_OPEN_FOR, successes: e.BREAKER_SUCCESSES },
+    breaker: { enabled: e.BREAKER_ENABLED, failures: e.BREAKER_FAILURES, openForMs: e.BREAKER_OPEN_FOR, successes: e.BREAKER_SUCCESSES },
     allowPrivateTargets: e.ALLOW_PRIVATE_TARGETS,
     replayOnRecovery: e.REPLAY_ON_RECOVERY,
     dlqFile: e.DLQ_FILE,

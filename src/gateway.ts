@@ -57,7 +57,7 @@ export async function startGateway(options: { config: Config; role: Role; logger
     const deadLetterFile = config.dlqFile
       ? createDeadLetterFile(config.dlqFile, (error) => logger.error({ err: error }, 'could not append to the dead-letter file'))
       : undefined;
-    const breaker = createBreaker({ store: createPostgresBreakerStore(database.db), clock, newId: randomUUID });
+    const breaker = config.breaker.enabled ? createBreaker({ store: createPostgresBreakerStore(database.db), clock, newId: randomUUID }) : undefined;
     const redelivery = redeliveryService(database.db, queue, (error) => logger.warn({ err: error }, 'could not queue replay'));
     const onRecovered = (endpointId: string, since: number) => {
       if (!config.replayOnRecovery) return;

@@ -54,7 +54,7 @@ export function createBreaker(options: { store: BreakerStore; clock: { now(): nu
 
   return {
     async admit(key, config, known) {
-      const { step, stored } = await apply(key, (state) => admit(state, clock.now(), config, options.newId()), known);
+      const { step, stored } = await apply(key, (state) => admit(state, clock.now(), config, options.newId), known);
       return { ...step.result, seen: stored };
     },
 

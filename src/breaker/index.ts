@@ -18,23 +18,27 @@
  * delivery, and a success through a CLOSED breaker with no failure streak writes nothing.
  *
  * The core (`state-machine.ts`, `breaker.ts`, `store.ts`, `classify.ts`) uses no Node APIs, so the
- * Deno edge functions use it with their own store.
+ * Deno edge functions use it (through `core.ts`) with their own store.
  */
-export { createBreaker, type Breaker, type Ticket } from './breaker.js';
-export { breakerOutcome } from './classify.js';
-export { BREAKER_COLUMNS, breakerFromRow, createPostgresBreakerStore, type BreakerRow } from './postgres-store.js';
 export {
   admit,
+  breakerOutcome,
+  createBreaker,
+  createMemoryBreakerStore,
   effectiveState,
   INITIAL_STATE,
   recordFailure,
   recordSuccess,
   reset,
   type Admission,
+  type Breaker,
   type BreakerConfig,
   type BreakerState,
   type BreakerStateName,
+  type BreakerStore,
   type Permit,
+  type StoredBreaker,
+  type Ticket,
   type Transition,
-} from './state-machine.js';
-export { createMemoryBreakerStore, type BreakerStore, type StoredBreaker } from './store.js';
+} from './core.js';
+export { BREAKER_COLUMNS, breakerFromRow, createPostgresBreakerStore, type BreakerRow } from './postgres-store.js';

@@ -21,13 +21,13 @@ describe('breaker state machine', () => {
 
   it('rejects while open, then admits exactly one trial after the timeout', () => {
     const open = { state: 'open', failures: 5, openedAt: 25_000, outageStartedAt: 25_000 } as const;
-    expect(admit(open, 84_999, config, 't1').result).toEqual({ allowed: false, retryAt: 85_000 });
-    const trial = admit(open, 85_000, config, 't1');
+    expect(admit(open, 84_999, config, () => 't1').result).toEqual({ allowed: false, retryAt: 85_000 });
+    const trial = admit(open, 85_000, config, () => 't1');
     expect(trial.result).toEqual({ allowed: true, permit: { kind: 'trial', trialId: 't1' } });
     expect(trial.next).toMatchObject({ state: 'half_open', successes: 0, trial: { id: 't1', until: 120_000 } });
-    expect(admit(trial.next, 85_001, config, 't2').result).toEqual({ allowed: false, retryAt: 120_000 });
+    expect(admit(trial.next, 85_001, config, () => 't2').result).toEqual({ allowed: false, retryAt: 120_000 });
     // A holder that never reports (crashed) loses the trial when its lease runs out.
-    expect(admit(trial.next, 120_000, config, 't3').result).toEqual({ allowed: true, permit: { kind: 'trial', trialId: 't3' } });
+    expect(admit(trial.next, 120_000, config, () => 't3').result).toEqual({ allowed: true, permit: { kind: 'trial', trialId: 't3' } });
     expect(effectiveState(open, 85_000, config)).toBe('half_open');
     expect(effectiveState(open, 84_000, config)).toBe('open');
   });

@@ -45,13 +45,14 @@ export const INITIAL_STATE: BreakerState = { state: 'closed', failures: 0 };
  * then the breaker turns half-open and this caller holds the trial. Half-open: allowed as the trial
  * only if no unexpired trial is running; otherwise rejected.
  */
-export function admit(state: BreakerState, now: number, config: BreakerConfig, trialId: string): Step<Admission> {
+export function admit(state: BreakerState, now: number, config: BreakerConfig, newTrialId: () => string): Step<Admission> {
   switch (state.state) {
     case 'closed':
       return { next: state, transitions: [], result: { allowed: true, permit: { kind: 'normal' } } };
     case 'open': {
       const reopensAt = state.openedAt + config.openForMs;
       if (now < reopensAt) return { next: state, transitions: [], result: { allowed: false, retryAt: reopensAt } };
+      const trialId = newTrialId();
       return {
         next: {
           state: 'half_open',
@@ -66,6 +67,7 @@ export function admit(state: BreakerState, now: number, config: BreakerConfig, t
     }
     case 'half_open': {
       if (state.trial && state.trial.until > now) return { next: state, transitions: [], result: { allowed: false, retryAt: state.trial.until } };
+      const trialId = newTrialId();
       return {
         next: { ...state, trial: { id: trialId, until: now + config.trialLeaseMs } },
         transitions: [],

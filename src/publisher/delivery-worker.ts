@@ -26,7 +26,8 @@ export type DeliveryProcessorDeps = {
   policy: RetryPolicy;
   logger: Logger;
   deadLetterFile?: DeadLetterFile | undefined;
-  breaker: Breaker;
+  /** The per-endpoint circuit breaker; undefined turns it off (`BREAKER_ENABLED=false`). */
+  breaker: Breaker | undefined;
   /** Gateway-wide breaker thresholds; an endpoint may override each. */
   breakerDefaults: { failures: number; openForMs: number; successes: number; trialLeaseMs: number };
   /** Called when an endpoint's breaker closes again after an outage that started at `since`. */
@@ -101,12 +102,14 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps): (job: Deli
       return { ok: false, reason: 'endpoint_disabled', durationMs: 0, message: `endpoint disabled: ${context.disabledReason ?? 'by its owner'}` };
     if (context.secrets.length === 0)
       return { ok: false, reason: 'endpoint_disabled', durationMs: 0, message: 'endpoint has no active signing secret' };
+    const breaker = deps.breaker;
+    if (!breaker) return send(context, startedAt);
     const config = breakerConfigFor(context, deps.breakerDefaults);
-    const ticket = await deps.breaker.admit(context.endpointId, config, context.breaker);
+    const ticket = await breaker.admit(context.endpointId, config, context.breaker);
     if (!ticket.allowed)
       return { ok: false, reason: 'circuit_open', durationMs: 0, message: `circuit open: no request sent (next trial after ${new Date(ticket.retryAt).toISOString()})` };
     const outcome = await send(context, startedAt);
-    const transitions = await deps.breaker.record(context.endpointId, config, ticket, breakerOutcome(outcome));
+    const transitions = await breaker.record(context.endpointId, config, ticket, breakerOutcome(outcome));
     if (transitions.length > 0) onTransitions(context, transitions);
     return outcome;
   }

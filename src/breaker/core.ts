@@ -1,0 +1,22 @@
+/**
+ * The runtime-agnostic part of the breaker (no Node APIs, no database driver): the state machine,
+ * the compare-and-set wrapper, the store interface with an in-memory store, and the outcome rule.
+ * Edge functions (Deno) import this file and bring their own store.
+ */
+export { createBreaker, type Breaker, type Ticket } from './breaker.js';
+export { breakerOutcome } from './classify.js';
+export {
+  admit,
+  effectiveState,
+  INITIAL_STATE,
+  recordFailure,
+  recordSuccess,
+  reset,
+  type Admission,
+  type BreakerConfig,
+  type BreakerState,
+  type BreakerStateName,
+  type Permit,
+  type Transition,
+} from './state-machine.js';
+export { createMemoryBreakerStore, type BreakerStore, type StoredBreaker } from './store.js';
