@@ -26,16 +26,14 @@ describe('breaker isolation', () => {
     const hanging = await startReceiver(() => ({ status: 200, delayMs: 60_000 }));
     await gw.api<EndpointView>('/v1/endpoints', { body: { url: healthy.url, eventTypes: ['iso.*'] } });
     const bad = await gw.api<EndpointView>('/v1/endpoints', { body: { url: hanging.url, eventTypes: ['iso.*'] } });
-    const started = Date.now();
     // 200 events, each to both endpoints. Without a breaker the hanging endpoint would hold all 20
     // worker slots for 1 s per batch (~10 s); with it, its deliveries fail fast after the first timeouts.
     for (let batch = 0; batch < 4; batch++)
       await Promise.all(Array.from({ length: 50 }, (_, i) => gw.api('/v1/events', { body: { type: 'iso.event', payload: { batch, i } } })));
-    const published = Date.now() - started;
+    const published = Date.now();
     await waitFor('all healthy deliveries', () => healthy.requests.length >= 200, 15_000, 20);
-    const elapsed = Date.now() - started;
-    console.log({ published, elapsed, hanging: hanging.requests.length });
-    expect(elapsed).toBeLessThan(5_000);
+    // Measured from the last 202, so the time spent publishing on a busy machine does not count.
+    expect(Date.now() - published).toBeLessThan(3_000);
     const breaker = await gw.api<{ state: string }>(`/v1/endpoints/${bad.body.id}/breaker`);
     expect(['open', 'half_open']).toContain(breaker.body.state);
     // Only the requests admitted before the breaker opened, plus one trial at a time, reached it.

@@ -1,7 +1,8 @@
 import type { Db } from '../db/index.js';
 import type { Logger } from '../logger.js';
+import { createBatcher } from './batcher.js';
 import { publishEvent, type PublishedEvent, type PublishInput } from './publish.js';
-import type { DeliveryQueue } from './queue.js';
+import type { DeliveryJob, DeliveryQueue } from './queue.js';
 
 export type Publisher = {
   /**
@@ -14,16 +15,21 @@ export type Publisher = {
 
 /** The gateway's own publisher (used by the HTTP API). */
 export function createPublisher({ db, queue, logger }: { db: Db; queue: DeliveryQueue; logger: Logger }): Publisher {
+  // Events committed by concurrent requests are queued together: one Redis round trip for many.
+  const enqueue = createBatcher<DeliveryJob[], void>(
+    async (groups) => {
+      await queue.enqueue(groups.flat()).catch((error: unknown) => {
+        logger.warn({ err: error, deliveries: groups.flat().length }, 'could not queue deliveries; the reconciler will queue them');
+      });
+      return groups.map(() => undefined);
+    },
+    { maxBatch: 200 },
+  );
   return {
     async publish(input) {
       const event = await publishEvent(db, input, { notify: false });
-      if (event.created && event.deliveries.length > 0) {
-        queue
-          .enqueue(event.deliveries.map((delivery) => ({ deliveryId: delivery.id, series: 1, attempt: 1 })))
-          .catch((error: unknown) =>
-            logger.warn({ err: error, eventId: event.id }, 'could not queue deliveries; the reconciler will queue them'),
-          );
-      }
+      if (event.created && event.deliveries.length > 0)
+        void enqueue(event.deliveries.map((delivery) => ({ deliveryId: delivery.id, series: 1, attempt: 1 })));
       return event;
     },
   };
