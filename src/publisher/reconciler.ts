@@ -3,7 +3,7 @@ import type { Clock } from '../clock.js';
 import type { Db } from '../db/index.js';
 import { runSql } from '../db/sql-runner.js';
 import type { Logger } from '../logger.js';
-import type { DeliveryJob, DeliveryQueue } from './queue.js';
+import { deliveryJobId, type DeliveryJob, type DeliveryQueue } from './queue.js';
 
 /** Arbitrary constant: the advisory lock that lets one reconciler pass run at a time across processes. */
 const RECONCILE_LOCK = 4_207_311_902;
@@ -30,7 +30,8 @@ export type ReconcilerOptions = {
  * Repairs the scheduler from the source of truth. Postgres knows every delivery that is due
  * (pending or failed with `next_attempt_at` in the past); Redis may have lost their jobs (flushed,
  * crash between commit and enqueue). Each pass re-adds the oldest overdue ones with their
- * deterministic job ids: where the job still exists, adding is a no-op. One process at a time runs a
+ * deterministic job ids: where the job is still queued or running, adding is a no-op; a job left
+ * half-deleted is removed first. One process at a time runs a
  * pass (advisory lock), so any number of workers can run a reconciler.
  */
 export function createReconciler(options: ReconcilerOptions): Reconciler {
@@ -51,9 +52,27 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
       );
       if (due.length === 0) return 0;
       const jobs: DeliveryJob[] = due.map((row) => ({ deliveryId: row.id, series: row.series, attempt: row.attempt_count + 1 }));
+      await removeOrphans(jobs);
       await queue.enqueue(jobs);
       return jobs.length;
     });
+  }
+
+  /**
+   * A job hash that is in no list (partial key loss, or a retry written while Redis was being
+   * flushed) would make re-adding its id a no-op forever. Postgres says these attempts are due, so a
+   * job that is not waiting, delayed or running is removed before it is added again.
+   */
+  async function removeOrphans(jobs: readonly DeliveryJob[]): Promise<void> {
+    await Promise.all(
+      jobs.map(async (job) => {
+        const id = deliveryJobId(job);
+        const state = await queue.queue.getJobState(id);
+        if (state === 'unknown' || state === 'completed' || state === 'failed') {
+          await queue.queue.remove(id).catch((error: unknown) => logger.warn({ err: error, jobId: id }, 'could not remove orphaned job'));
+        }
+      }),
+    );
   }
 
   function tick(): void {
