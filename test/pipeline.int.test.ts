@@ -81,6 +81,22 @@ describe('delivery pipeline', () => {
     await receiver.close();
   });
 
+  it('starts the first attempt within ~100 ms of the 202 when the workers are idle', async () => {
+    const receiver = await startReceiver();
+    await endpoint(receiver.url, ['idle.ping']);
+    const gaps: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      await publish('idle.ping', { i });
+      const accepted = Date.now();
+      await waitFor('ping', () => receiver.requests.length === i + 1, 5_000, 1);
+      gaps.push(receiver.requests[i]!.at - accepted);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const median = [...gaps].sort((a, b) => a - b)[3]!;
+    expect(median, `202-to-request gaps: ${gaps.join(', ')} ms`).toBeLessThan(100);
+    await receiver.close();
+  });
+
   it('fans out only to endpoints whose filter matches (exact and wildcard)', async () => {
     const receiver = await startReceiver();
     const exact = await endpoint(`${receiver.url}/exact`, ['invoice.paid']);
