@@ -127,8 +127,15 @@ describe('delivery pipeline', () => {
     await waitFor('one webhook', () => receiver.requests.length === 1);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(receiver.requests).toHaveLength(1);
+    // Concurrent requests with one key (written in one batch, or racing across batches) get one event.
+    const racing = await Promise.all(
+      Array.from({ length: 6 }, () => gw.api<Accepted>('/v1/events', { body: { type: 'payment.captured', payload: { amount: 20 } }, headers: { 'idempotency-key': 'pay-2' } })),
+    );
+    expect(new Set(racing.map((r) => r.body.id)).size).toBe(1);
+    expect(racing.every((r) => r.status === 202)).toBe(true);
+    await waitFor('two webhooks', () => receiver.requests.length === 2);
     const events = await gw.api<List<EventView>>('/v1/events?type=payment.captured');
-    expect(events.body.data).toHaveLength(1);
+    expect(events.body.data).toHaveLength(2);
     await receiver.close();
   });
 

@@ -98,7 +98,7 @@ describe('publishing inside the caller’s transaction', () => {
       expect(Date.now() - started).toBeLessThan(2_000);
       await new Promise((resolve) => setTimeout(resolve, 1_000));
       expect(receiver.requests).toHaveLength(1);
-      expect(JSON.parse(receiver.requests[0]!.body)).toMatchObject({ id: published.id, type: 'order.created' });
+      expect(JSON.parse(receiver.requests[0]!.body)).toMatchObject({ id: published.id, type: 'order.created', data: { orderId: 2 } });
       const [orders] = await sql`select count(*)::int as n from orders`;
       expect(orders?.n).toBe(1);
       const [events] = await sql`select count(*)::int as n from events where type = 'order.created'`;

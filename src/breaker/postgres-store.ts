@@ -84,7 +84,7 @@ export function createPostgresBreakerStore(db: Db): BreakerStore {
         ), logged as (
           insert into circuit_breaker_transitions (tenant_id, endpoint_id, from_state, to_state, reason, at)
           select s.tenant_id, s.endpoint_id, t.from_state::breaker_state, t.to_state::breaker_state, t.reason, t.at
-          from saved s cross join jsonb_to_recordset(${log}::jsonb) as t(from_state text, to_state text, reason text, at timestamptz)
+          from saved s cross join jsonb_to_recordset(${log}::text::jsonb) as t(from_state text, to_state text, reason text, at timestamptz)
         )
         select count(*)::int as saved from saved`,
       );

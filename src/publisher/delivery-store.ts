@@ -173,7 +173,7 @@ export async function recordAttempts(db: Db, records: readonly AttemptRecord[]):
     db,
     sql`
     with input as (
-      select * from jsonb_to_recordset(${JSON.stringify(input)}::jsonb) as r(id uuid, tenant_id uuid, series int,
+      select * from jsonb_to_recordset(${JSON.stringify(input)}::text::jsonb) as r(id uuid, tenant_id uuid, series int,
         attempt int, status text, next_attempt_at timestamptz, started_at timestamptz, duration_ms int, outcome text,
         status_code int, response_body text, error_code text, error text, trigger text, dead_reason text,
         event_type text, disable boolean)

@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import { runSql, type SqlRunner } from '../db/sql-runner.js';
 import { invalid } from '../errors.js';
 import { isEventType, MAX_EVENT_TYPE_LENGTH } from './event-type.js';
+import { uuidV7 } from './uuid-v7.js';
 
 /** The channel on which a commit that published events notifies the dispatchers (payload: event id). */
 export const OUTBOX_CHANNEL = 'webhook_outbox';
@@ -42,18 +43,18 @@ type EventRow = {
 
 const MAX_KEY_LENGTH = 255;
 
-/**
- * Writes an event and one pending delivery per matching enabled endpoint in ONE statement (so it is
- * atomic on its own, and part of the caller's transaction when `runner` is one). With
- * `notify`, the commit also wakes the dispatchers through `pg_notify`, so events published inside
- * a caller's transaction are queued as soon as that transaction commits, and never if it rolls back.
- * An idempotency key that was already used returns the original event and writes nothing.
- */
-export async function publishEvent(
-  runner: SqlRunner,
-  input: PublishInput,
-  options: { notify: boolean },
-): Promise<PublishedEvent> {
+/** A publish request after validation, with its event id chosen up front. */
+export type ValidPublish = {
+  id: string;
+  tenantId: string;
+  type: string;
+  payloadJson: string;
+  idempotencyKey: string | null;
+  correlationId: string;
+};
+
+/** Checks a publish request (event type syntax, key length, payload present); throws `invalid_*` errors. */
+export function validatePublish(input: PublishInput): ValidPublish {
   const type = input.type;
   if (typeof type !== 'string' || !isEventType(type))
     throw invalid(
@@ -64,15 +65,44 @@ export async function publishEvent(
   if (key !== null && (key.length === 0 || key.length > MAX_KEY_LENGTH))
     throw invalid('invalid_idempotency_key', `idempotency key must be 1..${MAX_KEY_LENGTH} characters`);
   if (input.payload === undefined) throw invalid('invalid_payload', 'payload is required');
-  const payloadText = JSON.stringify(input.payload);
-  const correlationId = input.correlationId ?? randomUUID();
+  return {
+    id: uuidV7(),
+    tenantId: input.tenantId,
+    type,
+    payloadJson: JSON.stringify(input.payload),
+    idempotencyKey: key,
+    correlationId: input.correlationId ?? randomUUID(),
+  };
+}
 
+/**
+ * Writes an event and one pending delivery per matching enabled endpoint in ONE statement (so it is
+ * atomic on its own, and part of the caller's transaction when `runner` is one). With
+ * `notify`, the commit also wakes the dispatchers through `pg_notify`, so events published inside
+ * a caller's transaction are queued as soon as that transaction commits, and never if it rolls back.
+ * An idempotency key that was already used returns the original event and writes nothing.
+ */
+export async function publishEvent(runner: SqlRunner, input: PublishInput, options: { notify: boolean }): Promise<PublishedEvent> {
+  const [event] = await publishEvents(runner, [validatePublish(input)], options);
+  if (!event) throw new Error('publish returned no event');
+  return event;
+}
+
+/**
+ * Writes many validated events and their deliveries in ONE statement (one round trip and one commit
+ * for all of them), returning them in input order. The gateway's API uses it to write the events of
+ * concurrent requests together.
+ */
+export async function publishEvents(runner: SqlRunner, inputs: readonly ValidPublish[], options: { notify: boolean }): Promise<PublishedEvent[]> {
   const rows = await runSql<EventRow>(
     runner,
     sql`
-    with new_event as (
-      insert into events (tenant_id, type, payload, idempotency_key, correlation_id)
-      values (${input.tenantId}, ${type}, ${payloadText}::jsonb, ${key}, ${correlationId})
+    with input as (
+      select * from jsonb_to_recordset(${JSON.stringify(inputs)}::text::jsonb)
+        as r(id uuid, "tenantId" uuid, type text, "payloadJson" text, "idempotencyKey" text, "correlationId" text)
+    ), new_event as (
+      insert into events (id, tenant_id, type, payload, idempotency_key, correlation_id)
+      select id, "tenantId", type, "payloadJson"::jsonb, "idempotencyKey", "correlationId" from input
       on conflict (tenant_id, idempotency_key) do nothing
       returning id, tenant_id, type, idempotency_key, correlation_id, created_at
     ), new_deliveries as (
@@ -86,28 +116,36 @@ export async function publishEvent(
            select 1 from unnest(ep.event_types) as pattern
            where pattern = '*' or (right(pattern, 2) = '.*' and starts_with(ev.type, left(pattern, -1)))
          )
-      returning id, endpoint_id
+      returning id, endpoint_id, event_id
     )
     select ev.id, ev.tenant_id, ev.type, ev.idempotency_key, ev.correlation_id,
       (extract(epoch from ev.created_at) * 1000)::float8 as created_ms,
       (select coalesce(json_agg(json_build_object('id', d.id, 'endpointId', d.endpoint_id)), '[]'::json)
-         from new_deliveries d) as deliveries
+         from new_deliveries d where d.event_id = ev.id) as deliveries
       ${options.notify ? sql`, pg_notify(${OUTBOX_CHANNEL}, ev.id::text) is null as notified` : sql``}
     from new_event ev`,
   );
-  const row = rows[0];
-  if (row) return toPublished(row, true);
-  // The key was used before: return that event (waiting on ON CONFLICT guarantees it is committed).
-  const existing = await runSql<EventRow>(
+  const created = new Map(rows.map((row) => [row.id, row]));
+  const results: PublishedEvent[] = [];
+  for (const input of inputs) {
+    const row = created.get(input.id);
+    results.push(row ? toPublished(row, true) : await existingEvent(runner, input));
+  }
+  return results;
+}
+
+/** The event an idempotency key already named (waiting on ON CONFLICT guarantees it is committed). */
+async function existingEvent(runner: SqlRunner, input: ValidPublish): Promise<PublishedEvent> {
+  const rows = await runSql<EventRow>(
     runner,
     sql`
     select ev.id, ev.tenant_id, ev.type, ev.idempotency_key, ev.correlation_id,
       (extract(epoch from ev.created_at) * 1000)::float8 as created_ms,
       (select coalesce(json_agg(json_build_object('id', d.id, 'endpointId', d.endpoint_id) order by d.id), '[]'::json)
          from deliveries d where d.event_id = ev.id) as deliveries
-    from events ev where ev.tenant_id = ${input.tenantId} and ev.idempotency_key = ${key}`,
+    from events ev where ev.tenant_id = ${input.tenantId} and ev.idempotency_key = ${input.idempotencyKey}`,
   );
-  const original = existing[0];
+  const original = rows[0];
   if (!original) throw new Error('idempotency conflict without an existing event');
   return toPublished(original, false);
 }

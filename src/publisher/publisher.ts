@@ -1,7 +1,7 @@
 import type { Db } from '../db/index.js';
 import type { Logger } from '../logger.js';
 import { createBatcher } from './batcher.js';
-import { publishEvent, type PublishedEvent, type PublishInput } from './publish.js';
+import { publishEvents, validatePublish, type PublishedEvent, type PublishInput, type ValidPublish } from './publish.js';
 import type { DeliveryJob, DeliveryQueue } from './queue.js';
 
 export type Publisher = {
@@ -25,9 +25,11 @@ export function createPublisher({ db, queue, logger }: { db: Db; queue: Delivery
     },
     { maxBatch: 200 },
   );
+  // Events of concurrent requests are written together: one statement and one commit for many.
+  const write = createBatcher<ValidPublish, PublishedEvent>((inputs) => publishEvents(db, inputs, { notify: false }), { maxBatch: 50 });
   return {
     async publish(input) {
-      const event = await publishEvent(db, input, { notify: false });
+      const event = await write(validatePublish(input));
       if (event.created && event.deliveries.length > 0)
         void enqueue(event.deliveries.map((delivery) => ({ deliveryId: delivery.id, series: 1, attempt: 1 })));
       return event;
