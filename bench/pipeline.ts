@@ -31,10 +31,10 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import { Agent, request } from 'undici';
-import { loadConfig } from '../src/config.js';
-import { migrateDatabase } from '../src/db/index.js';
-import { startGateway, type Gateway } from '../src/gateway.js';
-import { createLogger } from '../src/logger.js';
+import { loadConfig } from '../src/config.ts';
+import { migrateDatabase } from '../src/db/index.ts';
+import { startGateway, type Gateway } from '../src/gateway.ts';
+import { createLogger } from '../src/logger.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Settings

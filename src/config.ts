@@ -3,7 +3,7 @@
  * Nothing else in the code reads `process.env`.
  */
 import { z } from 'zod';
-import { parseByteSize, parseDuration } from './duration.js';
+import { parseByteSize, parseDuration } from './duration.ts';
 
 const duration = (fallback: string) =>
   z

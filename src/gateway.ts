@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
-import { createApp } from './api/index.js';
-import { createBreaker, createPostgresBreakerStore } from './breaker/index.js';
-import { systemClock, type Clock } from './clock.js';
-import type { Config } from './config.js';
-import { createDatabase, DEFAULT_TENANT_ID, migrateDatabase, migrationsApplied, type Database } from './db/index.js';
-import type { Logger } from './logger.js';
+import { createApp } from './api/index.ts';
+import { createBreaker, createPostgresBreakerStore } from './breaker/index.ts';
+import { systemClock, type Clock } from './clock.ts';
+import type { Config } from './config.ts';
+import { createDatabase, DEFAULT_TENANT_ID, migrateDatabase, migrationsApplied, type Database } from './db/index.ts';
+import type { Logger } from './logger.ts';
 import {
   createDeadLetterFile,
   createDeliveryQueue,
@@ -18,8 +18,8 @@ import {
   redeliveryService,
   type DeliveryQueue,
   type Reconciler,
-} from './publisher/index.js';
-import { createRedis } from './redis.js';
+} from './publisher/index.ts';
+import { createRedis } from './redis.ts';
 
 /** Which parts a process runs: `all` (one process), `api`, or `worker` (workers, reconciler, dispatcher). */
 export type Role = 'all' | 'api' | 'worker';

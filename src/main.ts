@@ -2,10 +2,10 @@
  * Process entry point: `all` (default: API + delivery workers + reconciler), `api`, `worker`, or
  * `migrate`. Configuration comes from the environment (src/config.ts).
  */
-import { loadConfig } from './config.js';
-import { migrateDatabase } from './db/index.js';
-import { startGateway, type Role } from './gateway.js';
-import { createLogger } from './logger.js';
+import { loadConfig } from './config.ts';
+import { migrateDatabase } from './db/index.ts';
+import { startGateway, type Role } from './gateway.ts';
+import { createLogger } from './logger.ts';
 
 const ROLES = ['all', 'api', 'worker', 'migrate'] as const;
 

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../src/api/index.js';
-import { systemClock } from '../src/clock.js';
-import { createDatabase } from '../src/db/index.js';
-import { createLogger } from '../src/logger.js';
-import { createPublisher, type EndpointView } from '../src/publisher/index.js';
-import { ADMIN_TOKEN, startTestGateway, type ErrorBody, type TestGateway } from './helpers/gateway.js';
+import { createApp } from '../src/api/index.ts';
+import { systemClock } from '../src/clock.ts';
+import { createDatabase } from '../src/db/index.ts';
+import { createLogger } from '../src/logger.ts';
+import { createPublisher, type EndpointView } from '../src/publisher/index.ts';
+import { ADMIN_TOKEN, startTestGateway, type ErrorBody, type TestGateway } from './helpers/gateway.ts';
 
 type List<T> = { data: T[]; nextCursor: string | null };
 let gw: TestGateway;

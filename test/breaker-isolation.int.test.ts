@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DeadLetterView, DeliveryView, EndpointView } from '../src/publisher/index.js';
-import { startTestGateway, type TestGateway } from './helpers/gateway.js';
-import { startReceiver } from './helpers/receiver.js';
-import { waitFor } from './helpers/wait.js';
+import type { DeadLetterView, DeliveryView, EndpointView } from '../src/publisher/index.ts';
+import { startTestGateway, type TestGateway } from './helpers/gateway.ts';
+import { startReceiver } from './helpers/receiver.ts';
+import { waitFor } from './helpers/wait.ts';
 
 type List<T> = { data: T[]; nextCursor: string | null };
 let gw: TestGateway;

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.js';
-import { startGateway, type Gateway } from '../src/gateway.js';
-import { createLogger } from '../src/logger.js';
-import type { DeliveryView, EndpointView } from '../src/publisher/index.js';
-import { createTestDatabase } from './helpers/database.js';
-import { ADMIN_TOKEN, deleteRedisPrefix, testEnv } from './helpers/gateway.js';
-import { startGatewayProcess, waitStarted, type GatewayProcess } from './helpers/processes.js';
-import { startReceiver } from './helpers/receiver.js';
-import { waitFor } from './helpers/wait.js';
+import { loadConfig } from '../src/config.ts';
+import { startGateway, type Gateway } from '../src/gateway.ts';
+import { createLogger } from '../src/logger.ts';
+import type { DeliveryView, EndpointView } from '../src/publisher/index.ts';
+import { createTestDatabase } from './helpers/database.ts';
+import { ADMIN_TOKEN, deleteRedisPrefix, testEnv } from './helpers/gateway.ts';
+import { startGatewayProcess, waitStarted, type GatewayProcess } from './helpers/processes.ts';
+import { startReceiver } from './helpers/receiver.ts';
+import { waitFor } from './helpers/wait.ts';
 
 type Breaker = { state: string; failures: number; successes: number };
 type Transition = { from: string; to: string; reason: string; at: string };

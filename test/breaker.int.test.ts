@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { manualClock } from '../src/clock.js';
-import { createDatabase, DEFAULT_TENANT_ID, type Database } from '../src/db/index.js';
-import { createBreaker, createPostgresBreakerStore, type BreakerConfig } from '../src/breaker/index.js';
-import { createTestDatabase } from './helpers/database.js';
+import { manualClock } from '../src/clock.ts';
+import { createDatabase, DEFAULT_TENANT_ID, type Database } from '../src/db/index.ts';
+import { createBreaker, createPostgresBreakerStore, type BreakerConfig } from '../src/breaker/index.ts';
+import { createTestDatabase } from './helpers/database.ts';
 
 const config: BreakerConfig = { failureThreshold: 5, openForMs: 60_000, successThreshold: 2, trialLeaseMs: 35_000 };
 let testDb: Awaited<ReturnType<typeof createTestDatabase>>;

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AttemptView, DeadLetterView, DeliveryView, EndpointView, EventView } from '../src/publisher/index.js';
-import { startTestGateway, type TestGateway } from './helpers/gateway.js';
-import { startReceiver, type ReceivedRequest, type Reply } from './helpers/receiver.js';
-import { waitFor } from './helpers/wait.js';
+import type { AttemptView, DeadLetterView, DeliveryView, EndpointView, EventView } from '../src/publisher/index.ts';
+import { startTestGateway, type TestGateway } from './helpers/gateway.ts';
+import { startReceiver, type ReceivedRequest, type Reply } from './helpers/receiver.ts';
+import { waitFor } from './helpers/wait.ts';
 
 type Created = EndpointView & { secret: string };
 type Accepted = { id: string; eventId: string; deliveries: number; correlationId: string };

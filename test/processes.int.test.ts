@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DeliveryView, EndpointView } from '../src/publisher/index.js';
-import { createTestDatabase } from './helpers/database.js';
-import { ADMIN_TOKEN, deleteRedisPrefix, testEnv } from './helpers/gateway.js';
-import { startGatewayProcess, waitStarted, type GatewayProcess } from './helpers/processes.js';
-import { startReceiver } from './helpers/receiver.js';
-import { waitFor } from './helpers/wait.js';
+import type { DeliveryView, EndpointView } from '../src/publisher/index.ts';
+import { createTestDatabase } from './helpers/database.ts';
+import { ADMIN_TOKEN, deleteRedisPrefix, testEnv } from './helpers/gateway.ts';
+import { startGatewayProcess, waitStarted, type GatewayProcess } from './helpers/processes.ts';
+import { startReceiver } from './helpers/receiver.ts';
+import { waitFor } from './helpers/wait.ts';
 
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let env: Record<string, string>;

@@ -1,10 +1,10 @@
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDatabase, DEFAULT_TENANT_ID, type Database } from '../src/db/index.js';
-import { publishEvent, publishInTransaction, type DeliveryView, type EndpointView } from '../src/publisher/index.js';
-import { deleteRedisPrefix, startTestGateway, type TestGateway } from './helpers/gateway.js';
-import { startReceiver } from './helpers/receiver.js';
-import { waitFor } from './helpers/wait.js';
+import { createDatabase, DEFAULT_TENANT_ID, type Database } from '../src/db/index.ts';
+import { publishEvent, publishInTransaction, type DeliveryView, type EndpointView } from '../src/publisher/index.ts';
+import { deleteRedisPrefix, startTestGateway, type TestGateway } from './helpers/gateway.ts';
+import { startReceiver } from './helpers/receiver.ts';
+import { waitFor } from './helpers/wait.ts';
 
 type List<T> = { data: T[]; nextCursor: string | null };
 let gw: TestGateway;

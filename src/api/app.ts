@@ -1,16 +1,16 @@
 import { Hono } from 'hono';
-import type { Clock } from '../clock.js';
-import type { Config } from '../config.js';
-import type { Db } from '../db/index.js';
-import type { Logger } from '../logger.js';
-import { historyService, redeliveryService, type DeliveryQueue, type Publisher } from '../publisher/index.js';
-import { bearerAuth, type AuthEnv } from './auth.js';
-import { createErrorHandler, errorBody } from './errors.js';
-import { breakerRoutes } from './routes/breaker.js';
-import { deadLetterRoutes, deliveryRoutes } from './routes/deliveries.js';
-import { endpointRoutes } from './routes/endpoints.js';
-import { eventRoutes } from './routes/events.js';
-import { healthRoutes, type ReadinessCheck } from './routes/health.js';
+import type { Clock } from '../clock.ts';
+import type { Config } from '../config.ts';
+import type { Db } from '../db/index.ts';
+import type { Logger } from '../logger.ts';
+import { historyService, redeliveryService, type DeliveryQueue, type Publisher } from '../publisher/index.ts';
+import { bearerAuth, type AuthEnv } from './auth.ts';
+import { createErrorHandler, errorBody } from './errors.ts';
+import { breakerRoutes } from './routes/breaker.ts';
+import { deadLetterRoutes, deliveryRoutes } from './routes/deliveries.ts';
+import { endpointRoutes } from './routes/endpoints.ts';
+import { eventRoutes } from './routes/events.ts';
+import { healthRoutes, type ReadinessCheck } from './routes/health.ts';
 
 export type AppDeps = {
   db: Db;

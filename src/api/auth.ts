@@ -1,8 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
-import { DEFAULT_TENANT_ID } from '../db/index.js';
-import type { Scope } from '../scope.js';
-import { errorBody } from './errors.js';
+import { DEFAULT_TENANT_ID } from '../db/index.ts';
+import type { Scope } from '../scope.ts';
+import { errorBody } from './errors.ts';
 
 export type AuthEnv = { Variables: { scope: Scope } };
 

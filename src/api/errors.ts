@@ -1,8 +1,8 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { isDatabaseUnavailable, GatewayError, type ErrorKind } from '../errors.js';
-import type { Logger } from '../logger.js';
+import { isDatabaseUnavailable, GatewayError, type ErrorKind } from '../errors.ts';
+import type { Logger } from '../logger.ts';
 
 const STATUS: Record<ErrorKind, ContentfulStatusCode> = {
   invalid: 400,

@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import type { z } from 'zod';
-import { GatewayError, invalid } from '../errors.js';
+import { GatewayError, invalid } from '../errors.ts';
 
 /**
  * Reads the request body as JSON, at most `maxBytes`, and validates it with `schema`.

@@ -9,8 +9,8 @@ import {
   type BreakerState,
   type Step,
   type Transition,
-} from './state-machine.js';
-import type { BreakerStore, StoredBreaker } from './store.js';
+} from './state-machine.ts';
+import type { BreakerStore, StoredBreaker } from './store.ts';
 
 /** An admission together with the stored state it was decided on (the first guess when recording). */
 export type Ticket = Admission & { seen: StoredBreaker };

@@ -3,8 +3,8 @@
  * the compare-and-set wrapper, the store interface with an in-memory store, and the outcome rule.
  * Edge functions (Deno) import this file and bring their own store.
  */
-export { createBreaker, type Breaker, type Ticket } from './breaker.js';
-export { breakerOutcome } from './classify.js';
+export { createBreaker, type Breaker, type Ticket } from './breaker.ts';
+export { breakerOutcome } from './classify.ts';
 export {
   admit,
   effectiveState,
@@ -18,5 +18,5 @@ export {
   type BreakerStateName,
   type Permit,
   type Transition,
-} from './state-machine.js';
-export { createMemoryBreakerStore, type BreakerStore, type StoredBreaker } from './store.js';
+} from './state-machine.ts';
+export { createMemoryBreakerStore, type BreakerStore, type StoredBreaker } from './store.ts';

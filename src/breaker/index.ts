@@ -40,5 +40,5 @@ export {
   type StoredBreaker,
   type Ticket,
   type Transition,
-} from './core.js';
-export { BREAKER_COLUMNS, breakerFromRow, createPostgresBreakerStore, type BreakerRow } from './postgres-store.js';
+} from './core.ts';
+export { BREAKER_COLUMNS, breakerFromRow, createPostgresBreakerStore, type BreakerRow } from './postgres-store.ts';

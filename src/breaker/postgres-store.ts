@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm';
-import type { Db } from '../db/index.js';
-import { runSql } from '../db/sql-runner.js';
-import type { BreakerState, BreakerStateName, Transition } from './state-machine.js';
-import type { BreakerStore, StoredBreaker } from './store.js';
+import type { Db } from '../db/index.ts';
+import { runSql } from '../db/sql-runner.ts';
+import type { BreakerState, BreakerStateName, Transition } from './state-machine.ts';
+import type { BreakerStore, StoredBreaker } from './store.ts';
 
 /** The breaker columns as selected by `BREAKER_COLUMNS` (times in epoch milliseconds). */
 export type BreakerRow = {

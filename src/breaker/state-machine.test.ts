@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createBreaker } from './breaker.js';
-import { admit, effectiveState, INITIAL_STATE, recordFailure, recordSuccess, type BreakerConfig } from './state-machine.js';
-import { createMemoryBreakerStore } from './store.js';
+import { createBreaker } from './breaker.ts';
+import { admit, effectiveState, INITIAL_STATE, recordFailure, recordSuccess, type BreakerConfig } from './state-machine.ts';
+import { createMemoryBreakerStore } from './store.ts';
 
 const config: BreakerConfig = { failureThreshold: 5, openForMs: 60_000, successThreshold: 2, trialLeaseMs: 35_000 };
 const normal = { kind: 'normal' } as const;

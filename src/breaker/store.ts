@@ -1,4 +1,4 @@
-import type { BreakerState, Transition } from './state-machine.js';
+import type { BreakerState, Transition } from './state-machine.ts';
 
 /** A breaker state with the version it was read at (0: never stored). */
 export type StoredBreaker = { state: BreakerState; version: number };

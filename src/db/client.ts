@@ -1,6 +1,6 @@
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import postgres, { type Sql } from 'postgres';
-import * as schema from './schema/index.js';
+import * as schema from './schema/index.ts';
 
 export type Schema = typeof schema;
 /** The drizzle database handle used everywhere (postgres.js underneath). */

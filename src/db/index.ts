@@ -2,8 +2,8 @@
  * Postgres access: the drizzle schema (source of truth for every delivery), a pooled client
  * factory, and migrations applied at start-up under an advisory lock.
  */
-export { createDatabase, type Database, type Db, type Tx } from './client.js';
-export { ensureDatabase, migrateDatabase, migrationsApplied } from './migrate.js';
+export { createDatabase, type Database, type Db, type Tx } from './client.ts';
+export { ensureDatabase, migrateDatabase, migrationsApplied } from './migrate.ts';
 export {
   DEFAULT_TENANT_ID,
   auditLog,
@@ -27,4 +27,4 @@ export {
   type EndpointSecret,
   type Event,
   type Tenant,
-} from './schema/index.js';
+} from './schema/index.ts';

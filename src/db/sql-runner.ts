@@ -1,7 +1,7 @@
 import type { SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import type { Sql, TransactionSql } from 'postgres';
-import type { Db, Tx } from './client.js';
+import type { Db, Tx } from './client.ts';
 
 /**
  * Anything a statement can run on: our drizzle database, a drizzle transaction, or a caller's own

@@ -1,5 +1,5 @@
 import { appendFile } from 'node:fs/promises';
-import type { DeadLetterRecord } from './delivery-store.js';
+import type { DeadLetterRecord } from './delivery-store.ts';
 
 /** Appends dead letters to a JSONL file; the table stays the source of truth. */
 export type DeadLetterFile = { append(record: DeadLetterRecord): Promise<void> };

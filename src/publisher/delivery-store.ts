@@ -1,9 +1,9 @@
 import { sql } from 'drizzle-orm';
-import { BREAKER_COLUMNS, breakerFromRow, type BreakerRow, type StoredBreaker } from '../breaker/index.js';
-import type { Db } from '../db/index.js';
-import { runSql } from '../db/sql-runner.js';
-import type { AttemptOutcome } from './attempt-outcome.js';
-import type { DeadReason, NextStep } from './retry-schedule.js';
+import { BREAKER_COLUMNS, breakerFromRow, type BreakerRow, type StoredBreaker } from '../breaker/index.ts';
+import type { Db } from '../db/index.ts';
+import { runSql } from '../db/sql-runner.ts';
+import type { AttemptOutcome } from './attempt-outcome.ts';
+import type { DeadReason, NextStep } from './retry-schedule.ts';
 
 /** Everything one attempt needs, read in a single query. */
 export type DeliveryContext = {

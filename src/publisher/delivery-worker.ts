@@ -1,17 +1,17 @@
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { breakerOutcome, type Breaker, type BreakerConfig, type Transition } from '../breaker/index.js';
-import type { Clock } from '../clock.js';
-import type { Db } from '../db/index.js';
-import type { Logger } from '../logger.js';
-import { buildWebhookHeaders } from '../signature/index.js';
-import type { AttemptOutcome } from './attempt-outcome.js';
-import type { DeadLetterFile } from './dead-letter-file.js';
-import { createBatcher } from './batcher.js';
-import { loadDeliveryContexts, recordAttempts, type AttemptRecord, type DeliveryContext, type RecordResult } from './delivery-store.js';
-import type { HttpSender } from './http-sender.js';
-import { DELIVERY_QUEUE, type DeliveryJob, type DeliveryQueue } from './queue.js';
-import { decideNextStep, type RetryPolicy } from './retry-schedule.js';
+import { breakerOutcome, type Breaker, type BreakerConfig, type Transition } from '../breaker/index.ts';
+import type { Clock } from '../clock.ts';
+import type { Db } from '../db/index.ts';
+import type { Logger } from '../logger.ts';
+import { buildWebhookHeaders } from '../signature/index.ts';
+import type { AttemptOutcome } from './attempt-outcome.ts';
+import type { DeadLetterFile } from './dead-letter-file.ts';
+import { createBatcher } from './batcher.ts';
+import { loadDeliveryContexts, recordAttempts, type AttemptRecord, type DeliveryContext, type RecordResult } from './delivery-store.ts';
+import type { HttpSender } from './http-sender.ts';
+import { DELIVERY_QUEUE, type DeliveryJob, type DeliveryQueue } from './queue.ts';
+import { decideNextStep, type RetryPolicy } from './retry-schedule.ts';
 
 /** What processing one job did; useful for tests and logs. */
 export type JobResult =

@@ -1,5 +1,5 @@
-import { invalid } from '../errors.js';
-import { isEventTypePattern } from './event-type.js';
+import { invalid } from '../errors.ts';
+import { isEventTypePattern } from './event-type.ts';
 
 export const MAX_URL_LENGTH = 2048;
 export const MAX_CUSTOM_HEADERS = 20;

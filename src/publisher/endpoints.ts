@@ -1,11 +1,11 @@
 import { and, asc, desc, eq, gt, isNull, sql } from 'drizzle-orm';
-import type { Clock } from '../clock.js';
-import { endpoints, endpointSecrets, type Db, type Endpoint } from '../db/index.js';
-import { invalid, notFound } from '../errors.js';
-import { tenantFilter, type Scope } from '../scope.js';
-import { generateSecret } from '../signature/index.js';
-import { validateCustomHeaders, validateEndpointUrl, validateEventTypes } from './endpoint-input.js';
-import { isUuid } from './ids.js';
+import type { Clock } from '../clock.ts';
+import { endpoints, endpointSecrets, type Db, type Endpoint } from '../db/index.ts';
+import { invalid, notFound } from '../errors.ts';
+import { tenantFilter, type Scope } from '../scope.ts';
+import { generateSecret } from '../signature/index.ts';
+import { validateCustomHeaders, validateEndpointUrl, validateEventTypes } from './endpoint-input.ts';
+import { isUuid } from './ids.ts';
 
 /** Per-endpoint breaker thresholds; null (or absent) means the gateway default. */
 export type BreakerOverrides = { failures?: number | null; openForMs?: number | null; successes?: number | null };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isEventType, isEventTypePattern, matchesEventType } from './event-type.js';
+import { isEventType, isEventTypePattern, matchesEventType } from './event-type.ts';
 
 describe('event types', () => {
   it('accepts dotted names and rejects anything else', () => {

@@ -1,8 +1,8 @@
 import { and, asc, desc, eq, gte, lt, lte } from 'drizzle-orm';
-import { deliveries, deliveryAttempts, events, webhookFailures, type Db, type DeadLetterStatus, type DeliveryStatus } from '../db/index.js';
-import { invalid, notFound } from '../errors.js';
-import { tenantFilter, type Scope } from '../scope.js';
-import { isUuid } from './ids.js';
+import { deliveries, deliveryAttempts, events, webhookFailures, type Db, type DeadLetterStatus, type DeliveryStatus } from '../db/index.ts';
+import { invalid, notFound } from '../errors.ts';
+import { tenantFilter, type Scope } from '../scope.ts';
+import { isUuid } from './ids.ts';
 import {
   attemptView,
   deadLetterView,
@@ -12,7 +12,7 @@ import {
   type DeadLetterView,
   type DeliveryView,
   type EventView,
-} from './views.js';
+} from './views.ts';
 
 export type Page = { limit: number; before?: string | undefined };
 

@@ -1,8 +1,8 @@
 import { TaskCancelledError, timeout, TimeoutStrategy } from 'cockatiel';
 import { Agent, request } from 'undici';
-import type { Clock } from '../clock.js';
-import type { AttemptOutcome } from './attempt-outcome.js';
-import { parseRetryAfter } from './retry-schedule.js';
+import type { Clock } from '../clock.ts';
+import type { AttemptOutcome } from './attempt-outcome.ts';
+import { parseRetryAfter } from './retry-schedule.ts';
 
 export type OutgoingRequest = { url: string; headers: Record<string, string>; body: string };
 

@@ -9,19 +9,19 @@
  * the next state in one conditional statement keyed by (delivery, series, attempt), so a stale or
  * duplicate job changes nothing. The reconciler re-queues whatever Postgres says is overdue.
  */
-export type { AttemptOutcome, FailureReason } from './attempt-outcome.js';
-export { createDeadLetterFile, type DeadLetterFile } from './dead-letter-file.js';
-export { buildBody, createDeliveryProcessor, createDeliveryWorker, type JobResult } from './delivery-worker.js';
-export type { DeadLetterRecord } from './delivery-store.js';
-export { endpointService, type EndpointInput, type EndpointPatch, type EndpointService, type EndpointView } from './endpoints.js';
-export { isEventType, isEventTypePattern, matchesEventType } from './event-type.js';
-export { historyService, type HistoryService } from './history.js';
-export { createHttpSender, type HttpSender } from './http-sender.js';
-export { createOutboxDispatcher } from './outbox-dispatcher.js';
-export { OUTBOX_CHANNEL, publishEvent, publishInTransaction, type PublishedEvent, type PublishInput } from './publish.js';
-export { createPublisher, type Publisher } from './publisher.js';
-export { createDeliveryQueue, deliveryJobId, DELIVERY_QUEUE, type DeliveryJob, type DeliveryQueue } from './queue.js';
-export { createReconciler, type Reconciler } from './reconciler.js';
-export { redeliveryService, type BulkRedeliveryFilter, type RedeliveryService } from './redelivery.js';
-export { decideNextStep, parseRetryAfter, type NextStep, type RetryPolicy } from './retry-schedule.js';
-export type { AttemptView, DeadLetterView, DeliveryView, EventView } from './views.js';
+export type { AttemptOutcome, FailureReason } from './attempt-outcome.ts';
+export { createDeadLetterFile, type DeadLetterFile } from './dead-letter-file.ts';
+export { buildBody, createDeliveryProcessor, createDeliveryWorker, type JobResult } from './delivery-worker.ts';
+export type { DeadLetterRecord } from './delivery-store.ts';
+export { endpointService, type EndpointInput, type EndpointPatch, type EndpointService, type EndpointView } from './endpoints.ts';
+export { isEventType, isEventTypePattern, matchesEventType } from './event-type.ts';
+export { historyService, type HistoryService } from './history.ts';
+export { createHttpSender, type HttpSender } from './http-sender.ts';
+export { createOutboxDispatcher } from './outbox-dispatcher.ts';
+export { OUTBOX_CHANNEL, publishEvent, publishInTransaction, type PublishedEvent, type PublishInput } from './publish.ts';
+export { createPublisher, type Publisher } from './publisher.ts';
+export { createDeliveryQueue, deliveryJobId, DELIVERY_QUEUE, type DeliveryJob, type DeliveryQueue } from './queue.ts';
+export { createReconciler, type Reconciler } from './reconciler.ts';
+export { redeliveryService, type BulkRedeliveryFilter, type RedeliveryService } from './redelivery.ts';
+export { decideNextStep, parseRetryAfter, type NextStep, type RetryPolicy } from './retry-schedule.ts';
+export type { AttemptView, DeadLetterView, DeliveryView, EventView } from './views.ts';

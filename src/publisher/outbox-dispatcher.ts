@@ -1,11 +1,11 @@
 import { sql } from 'drizzle-orm';
 import type { Sql } from 'postgres';
-import type { Db } from '../db/index.js';
-import { runSql } from '../db/sql-runner.js';
-import type { Logger } from '../logger.js';
-import { isUuid } from './ids.js';
-import { OUTBOX_CHANNEL } from './publish.js';
-import type { DeliveryQueue } from './queue.js';
+import type { Db } from '../db/index.ts';
+import { runSql } from '../db/sql-runner.ts';
+import type { Logger } from '../logger.ts';
+import { isUuid } from './ids.ts';
+import { OUTBOX_CHANNEL } from './publish.ts';
+import type { DeliveryQueue } from './queue.ts';
 
 /**
  * Queues the deliveries of events published inside callers' transactions. Such a commit sends

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import { runSql, type SqlRunner } from '../db/sql-runner.js';
-import { invalid } from '../errors.js';
-import { isEventType, MAX_EVENT_TYPE_LENGTH } from './event-type.js';
-import { uuidV7 } from './uuid-v7.js';
+import { runSql, type SqlRunner } from '../db/sql-runner.ts';
+import { invalid } from '../errors.ts';
+import { isEventType, MAX_EVENT_TYPE_LENGTH } from './event-type.ts';
+import { uuidV7 } from './uuid-v7.ts';
 
 /** The channel on which a commit that published events notifies the dispatchers (payload: event id). */
 export const OUTBOX_CHANNEL = 'webhook_outbox';

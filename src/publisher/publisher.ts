@@ -1,8 +1,8 @@
-import type { Db } from '../db/index.js';
-import type { Logger } from '../logger.js';
-import { createBatcher } from './batcher.js';
-import { publishEvents, validatePublish, type PublishedEvent, type PublishInput, type ValidPublish } from './publish.js';
-import type { DeliveryJob, DeliveryQueue } from './queue.js';
+import type { Db } from '../db/index.ts';
+import type { Logger } from '../logger.ts';
+import { createBatcher } from './batcher.ts';
+import { publishEvents, validatePublish, type PublishedEvent, type PublishInput, type ValidPublish } from './publish.ts';
+import type { DeliveryJob, DeliveryQueue } from './queue.ts';
 
 export type Publisher = {
   /**

@@ -1,9 +1,9 @@
 import { sql } from 'drizzle-orm';
-import type { Clock } from '../clock.js';
-import type { Db } from '../db/index.js';
-import { runSql } from '../db/sql-runner.js';
-import type { Logger } from '../logger.js';
-import { deliveryJobId, type DeliveryJob, type DeliveryQueue } from './queue.js';
+import type { Clock } from '../clock.ts';
+import type { Db } from '../db/index.ts';
+import { runSql } from '../db/sql-runner.ts';
+import type { Logger } from '../logger.ts';
+import { deliveryJobId, type DeliveryJob, type DeliveryQueue } from './queue.ts';
 
 /** Arbitrary constant: the advisory lock that lets one reconciler pass run at a time across processes. */
 const RECONCILE_LOCK = 4_207_311_902;

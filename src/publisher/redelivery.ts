@@ -1,10 +1,10 @@
 import { sql, type SQL } from 'drizzle-orm';
-import type { Db } from '../db/index.js';
-import { runSql } from '../db/sql-runner.js';
-import { GatewayError, notFound } from '../errors.js';
-import type { Scope } from '../scope.js';
-import { isUuid } from './ids.js';
-import type { DeliveryJob, DeliveryQueue } from './queue.js';
+import type { Db } from '../db/index.ts';
+import { runSql } from '../db/sql-runner.ts';
+import { GatewayError, notFound } from '../errors.ts';
+import type { Scope } from '../scope.ts';
+import { isUuid } from './ids.ts';
+import type { DeliveryJob, DeliveryQueue } from './queue.ts';
 
 export type BulkRedeliveryFilter = {
   endpointId?: string | undefined;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { AttemptOutcome } from './attempt-outcome.js';
-import { decideNextStep, parseRetryAfter, type RetryPolicy } from './retry-schedule.js';
+import type { AttemptOutcome } from './attempt-outcome.ts';
+import { decideNextStep, parseRetryAfter, type RetryPolicy } from './retry-schedule.ts';
 
 const MIN = 60_000;
 const policy: RetryPolicy = {

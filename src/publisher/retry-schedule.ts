@@ -1,4 +1,4 @@
-import type { AttemptOutcome } from './attempt-outcome.js';
+import type { AttemptOutcome } from './attempt-outcome.ts';
 
 /** Why a delivery's attempt series ended without success. */
 export type DeadReason = 'exhausted' | 'permanent_status' | 'endpoint_gone' | 'endpoint_disabled';

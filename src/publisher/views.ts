@@ -1,4 +1,4 @@
-import type { DeadLetter, Delivery, DeliveryAttempt, Event } from '../db/index.js';
+import type { DeadLetter, Delivery, DeliveryAttempt, Event } from '../db/index.ts';
 
 /** Public JSON views of stored rows (dates as ISO strings). */
 export type EventView = {

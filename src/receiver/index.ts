@@ -19,23 +19,23 @@
  * Everything here except `postgres-store.ts` (postgres.js) and `middleware.ts` (Hono) uses only Web
  * APIs, so it also runs in Deno edge functions.
  */
-export { verifyWebhook, DEFAULT_TOLERANCE_SECONDS, type VerifyWebhookInput, type VerifiedWebhook } from './verify.js';
-export { readSignatureHeaders, type HeaderSource, type SignatureHeaders } from './webhook-headers.js';
-export { WebhookVerificationError, type WebhookVerificationErrorCode } from './errors.js';
-export { DEFAULT_LEASE_MS, type ClaimMeta, type ClaimResult, type IdempotencyStore } from './idempotency.js';
+export { verifyWebhook, DEFAULT_TOLERANCE_SECONDS, type VerifyWebhookInput, type VerifiedWebhook } from './verify.ts';
+export { readSignatureHeaders, type HeaderSource, type SignatureHeaders } from './webhook-headers.ts';
+export { WebhookVerificationError, type WebhookVerificationErrorCode } from './errors.ts';
+export { DEFAULT_LEASE_MS, type ClaimMeta, type ClaimResult, type IdempotencyStore } from './idempotency.ts';
 export {
   createMemoryIdempotencyStore,
   type MemoryIdempotencyEntry,
   type MemoryIdempotencyStoreOptions,
-} from './memory-store.js';
+} from './memory-store.ts';
 export {
   createPostgresIdempotencyStore,
   PROCESSED_WEBHOOKS_DDL,
   type PostgresIdempotencyStoreOptions,
-} from './postgres-store.js';
-export { createSupabaseIdempotencyStore, type SupabaseIdempotencyStoreOptions } from './supabase-store.js';
+} from './postgres-store.ts';
+export { createSupabaseIdempotencyStore, type SupabaseIdempotencyStoreOptions } from './supabase-store.ts';
 export {
   webhookReceiver,
   type WebhookReceiverFailure,
   type WebhookReceiverOptions,
-} from './middleware.js';
+} from './middleware.ts';

@@ -1,8 +1,8 @@
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { Webhook as SvixWebhook } from 'svix';
 import { describe, expect, it } from 'vitest';
-import { generateSecret } from '../signature/index.js';
-import { verifyWebhook } from './index.js';
+import { generateSecret } from '../signature/index.ts';
+import { verifyWebhook } from './index.ts';
 
 // The Standard Webhooks reference vector (standardwebhooks and svix test suites).
 const vector = {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { manualClock } from '../clock.js';
-import { createMemoryIdempotencyStore } from './index.js';
+import { manualClock } from '../clock.ts';
+import { createMemoryIdempotencyStore } from './index.ts';
 
 describe('memory idempotency store', () => {
   it('claims once, then in_progress, then duplicate after complete', async () => {

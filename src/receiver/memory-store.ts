@@ -1,5 +1,5 @@
-import type { Clock } from '../clock.js';
-import { DEFAULT_LEASE_MS, type ClaimResult, type IdempotencyStore } from './idempotency.js';
+import type { Clock } from '../clock.ts';
+import { DEFAULT_LEASE_MS, type ClaimResult, type IdempotencyStore } from './idempotency.ts';
 
 /** One webhook id as the memory store holds it. */
 export type MemoryIdempotencyEntry =

@@ -1,8 +1,8 @@
 import { Hono } from 'hono';
 import postgres, { type Sql } from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase } from '../../test/helpers/database.js';
-import { buildWebhookHeaders, generateSecret } from '../signature/index.js';
+import { createTestDatabase } from '../../test/helpers/database.ts';
+import { buildWebhookHeaders, generateSecret } from '../signature/index.ts';
 import {
   createPostgresIdempotencyStore,
   PROCESSED_WEBHOOKS_DDL,
@@ -10,7 +10,7 @@ import {
   type IdempotencyStore,
   type VerifiedWebhook,
   type WebhookReceiverFailure,
-} from './index.js';
+} from './index.ts';
 
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let sql: Sql;

@@ -1,8 +1,8 @@
 import type { Context, Env, MiddlewareHandler } from 'hono';
-import type { Clock } from '../clock.js';
-import { WebhookVerificationError } from './errors.js';
-import type { ClaimResult, IdempotencyStore } from './idempotency.js';
-import { verifyWebhook, type VerifiedWebhook } from './verify.js';
+import type { Clock } from '../clock.ts';
+import { WebhookVerificationError } from './errors.ts';
+import type { ClaimResult, IdempotencyStore } from './idempotency.ts';
+import { verifyWebhook, type VerifiedWebhook } from './verify.ts';
 
 /** Where a failure reported to {@link WebhookReceiverOptions.onError} happened. */
 export type WebhookReceiverFailure = { phase: 'claim' | 'handler' | 'complete' | 'release'; webhookId: string };

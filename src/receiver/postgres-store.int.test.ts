@@ -1,7 +1,7 @@
 import postgres, { type Sql } from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase } from '../../test/helpers/database.js';
-import { createPostgresIdempotencyStore, PROCESSED_WEBHOOKS_DDL, type IdempotencyStore } from './index.js';
+import { createTestDatabase } from '../../test/helpers/database.ts';
+import { createPostgresIdempotencyStore, PROCESSED_WEBHOOKS_DDL, type IdempotencyStore } from './index.ts';
 
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let sql: Sql;

@@ -1,5 +1,5 @@
 import type { Sql } from 'postgres';
-import { DEFAULT_LEASE_MS, type ClaimMeta, type ClaimResult, type IdempotencyStore } from './idempotency.js';
+import { DEFAULT_LEASE_MS, type ClaimMeta, type ClaimResult, type IdempotencyStore } from './idempotency.ts';
 
 /**
  * The `processed_webhooks` table. One row per webhook id:

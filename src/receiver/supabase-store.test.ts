@@ -3,8 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { createClient, type SupabaseClientOptions } from '@supabase/supabase-js';
 import ws from 'ws';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { manualClock } from '../clock.js';
-import { createSupabaseIdempotencyStore, type IdempotencyStore } from './index.js';
+import { manualClock } from '../clock.ts';
+import { createSupabaseIdempotencyStore, type IdempotencyStore } from './index.ts';
 
 /** One request as the stand-in PostgREST saw it. */
 type Call = { method: string; path: string; query: Record<string, string>; prefer: string[]; apikey: string | undefined; body: unknown };

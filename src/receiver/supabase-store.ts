@@ -1,6 +1,6 @@
 import type { SupabaseClient } from '@supabase/supabase-js';
-import type { Clock } from '../clock.js';
-import { DEFAULT_LEASE_MS, type ClaimResult, type IdempotencyStore } from './idempotency.js';
+import type { Clock } from '../clock.ts';
+import { DEFAULT_LEASE_MS, type ClaimResult, type IdempotencyStore } from './idempotency.ts';
 
 const TABLE = 'processed_webhooks';
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildWebhookHeaders, toBase64 } from '../signature/index.js';
-import { verifyWebhook, type WebhookVerificationErrorCode } from './index.js';
+import { buildWebhookHeaders, toBase64 } from '../signature/index.ts';
+import { verifyWebhook, type WebhookVerificationErrorCode } from './index.ts';
 
 const TOLERANCE = 300;
 const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildWebhookHeaders, generateSecret, hmacSha256, toBase64 } from '../signature/index.js';
-import { verifyWebhook, WebhookVerificationError, type VerifyWebhookInput } from './index.js';
+import { buildWebhookHeaders, generateSecret, hmacSha256, toBase64 } from '../signature/index.ts';
+import { verifyWebhook, WebhookVerificationError, type VerifyWebhookInput } from './index.ts';
 
 const secret = generateSecret();
 const timestamp = 1_700_000_000;

@@ -2,9 +2,9 @@
  * Verifying an incoming webhook: authentic (HMAC under one of the receiver's secrets), fresh
  * (timestamp within tolerance) and parseable. Web APIs only, so it runs in Node and Deno.
  */
-import { hmacSha256, signedContent, timingSafeEqual, toBase64, toHex } from '../signature/index.js';
-import { WebhookVerificationError } from './errors.js';
-import { readSignatureHeaders, type HeaderSource } from './webhook-headers.js';
+import { hmacSha256, signedContent, timingSafeEqual, toBase64, toHex } from '../signature/index.ts';
+import { WebhookVerificationError } from './errors.ts';
+import { readSignatureHeaders, type HeaderSource } from './webhook-headers.ts';
 
 /** Default tolerance between the webhook's timestamp and the receiver's clock, either way. */
 export const DEFAULT_TOLERANCE_SECONDS = 300;

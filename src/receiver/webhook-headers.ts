@@ -3,7 +3,7 @@
  * (`webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64> ...`) or the gateway's mirror
  * (`x-webhook-id`, `x-webhook-timestamp`, `x-webhook-signature: sha256=<hex> ...`). Web APIs only.
  */
-import { WebhookVerificationError } from './errors.js';
+import { WebhookVerificationError } from './errors.ts';
 
 /** Request headers as a `Headers` object or a plain record (names matched case-insensitively). */
 export type HeaderSource = Headers | Readonly<Record<string, string | readonly string[] | undefined>>;

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { Webhook as SvixWebhook } from 'svix';
-import { buildWebhookHeaders, generateSecret } from './index.js';
+import { buildWebhookHeaders, generateSecret } from './index.ts';
 
 const body = JSON.stringify({ type: 'invoice.paid', data: { id: 'inv_1', amount: 4200, note: 'héllo ✓' } });
 const nowSeconds = (): number => Math.floor(Date.now() / 1000);

@@ -2,7 +2,7 @@
  * Outgoing delivery headers: Standard Webhooks `webhook-*` plus the
  * `x-webhook-*` mirror for receivers that expect hex `sha256=` signatures.
  */
-import { signMessage, type SignatureInput } from './sign.js';
+import { signMessage, type SignatureInput } from './sign.ts';
 
 /** Input to {@link buildWebhookHeaders}. */
 export interface WebhookHeadersInput extends SignatureInput {

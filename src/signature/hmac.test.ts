@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { KEY_CACHE_MAX_ENTRIES, keyCacheSize } from './hmac.js';
-import { generateSecret, hmacSha256, timingSafeEqual, toBase64, toHex } from './index.js';
+import { KEY_CACHE_MAX_ENTRIES, keyCacheSize } from './hmac.ts';
+import { generateSecret, hmacSha256, timingSafeEqual, toBase64, toHex } from './index.ts';
 
 describe('timingSafeEqual', () => {
   it('is true for equal strings', () => {

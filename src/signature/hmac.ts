@@ -2,7 +2,7 @@
  * HMAC-SHA256 over Web Crypto plus the small encoding / comparison helpers
  * needed to render and check signatures. Web APIs only (no `node:`, no Buffer).
  */
-import { decodeSecret } from './secret.js';
+import { decodeSecret } from './secret.ts';
 
 /** Maximum number of imported keys kept by the key cache. */
 export const KEY_CACHE_MAX_ENTRIES = 1000;

@@ -20,9 +20,9 @@ export {
   SECRET_PREFIX,
   SECRET_KEY_BYTES,
   MIN_SECRET_KEY_BYTES,
-} from './secret.js';
-export { hmacSha256, toBase64, toHex, timingSafeEqual, KEY_CACHE_MAX_ENTRIES } from './hmac.js';
-export { signMessage, signedContent } from './sign.js';
-export type { SignatureInput, SignedMessage } from './sign.js';
-export { buildWebhookHeaders } from './headers.js';
-export type { WebhookHeadersInput } from './headers.js';
+} from './secret.ts';
+export { hmacSha256, toBase64, toHex, timingSafeEqual, KEY_CACHE_MAX_ENTRIES } from './hmac.ts';
+export { signMessage, signedContent } from './sign.ts';
+export type { SignatureInput, SignedMessage } from './sign.ts';
+export { buildWebhookHeaders } from './headers.ts';
+export type { WebhookHeadersInput } from './headers.ts';

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { decodeSecret, generateSecret } from './index.js';
+import { decodeSecret, generateSecret } from './index.ts';
 
 describe('generateSecret', () => {
   it('produces whsec_ + base64 of 32 bytes', () => {

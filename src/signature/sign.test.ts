@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, it, expect } from 'vitest';
-import { hmacSha256, signMessage, toBase64, toHex } from './index.js';
+import { hmacSha256, signMessage, toBase64, toHex } from './index.ts';
 
 // Fixed key: bytes 0..31.
 const keyBytes = Uint8Array.from({ length: 32 }, (_, i) => i);

@@ -1,7 +1,7 @@
 /**
  * Message signing: one HMAC per secret, rendered in both header formats.
  */
-import { hmacSha256, toBase64, toHex } from './hmac.js';
+import { hmacSha256, toBase64, toHex } from './hmac.ts';
 
 /** What gets signed, and with which secrets. */
 export interface SignatureInput {

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { loadConfig, type Config } from '../../src/config.js';
-import { startGateway, type Gateway, type Role } from '../../src/gateway.js';
-import { createLogger } from '../../src/logger.js';
-import { createTestDatabase } from './database.js';
+import { loadConfig, type Config } from '../../src/config.ts';
+import { startGateway, type Gateway, type Role } from '../../src/gateway.ts';
+import { createLogger } from '../../src/logger.ts';
+import { createTestDatabase } from './database.ts';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';

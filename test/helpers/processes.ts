@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { waitFor } from './wait.js';
+import { waitFor } from './wait.ts';
 
 export type GatewayProcess = { child: ChildProcess; output: string[]; stop(signal?: NodeJS.Signals): Promise<number | null> };
 

@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { and, desc, eq } from 'drizzle-orm';
 import { Hono } from 'hono';
-import { createBreaker, createPostgresBreakerStore, effectiveState, type BreakerConfig } from '../../breaker/index.js';
-import type { Clock } from '../../clock.js';
-import type { Config } from '../../config.js';
-import { circuitBreakerState, circuitBreakerTransitions, type Db, type Endpoint } from '../../db/index.js';
-import { endpointService } from '../../publisher/index.js';
-import type { AuthEnv } from '../auth.js';
-import { parseWith } from '../request.js';
-import { pageSchema } from '../schemas.js';
+import { createBreaker, createPostgresBreakerStore, effectiveState, type BreakerConfig } from '../../breaker/index.ts';
+import type { Clock } from '../../clock.ts';
+import type { Config } from '../../config.ts';
+import { circuitBreakerState, circuitBreakerTransitions, type Db, type Endpoint } from '../../db/index.ts';
+import { endpointService } from '../../publisher/index.ts';
+import type { AuthEnv } from '../auth.ts';
+import { parseWith } from '../request.ts';
+import { pageSchema } from '../schemas.ts';
 
 type Deps = { db: Db; clock: Clock; defaults: Config['breaker'] };
 

@@ -1,8 +1,8 @@
 import { Hono } from 'hono';
-import type { HistoryService, RedeliveryService } from '../../publisher/index.js';
-import type { AuthEnv } from '../auth.js';
-import { parseWith, readJson } from '../request.js';
-import { bulkRedeliverSchema, deadLetterQuerySchema, deliveryQuerySchema, page, SMALL_BODY_LIMIT } from '../schemas.js';
+import type { HistoryService, RedeliveryService } from '../../publisher/index.ts';
+import type { AuthEnv } from '../auth.ts';
+import { parseWith, readJson } from '../request.ts';
+import { bulkRedeliverSchema, deadLetterQuerySchema, deliveryQuerySchema, page, SMALL_BODY_LIMIT } from '../schemas.ts';
 
 type Deps = { history: HistoryService; redelivery: RedeliveryService };
 

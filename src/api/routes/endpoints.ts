@@ -1,10 +1,10 @@
 import { Hono } from 'hono';
-import type { Clock } from '../../clock.js';
-import type { Db } from '../../db/index.js';
-import { endpointService } from '../../publisher/index.js';
-import type { AuthEnv } from '../auth.js';
-import { parseWith, readJson } from '../request.js';
-import { endpointCreateSchema, endpointPatchSchema, page, rotateSchema, SMALL_BODY_LIMIT } from '../schemas.js';
+import type { Clock } from '../../clock.ts';
+import type { Db } from '../../db/index.ts';
+import { endpointService } from '../../publisher/index.ts';
+import type { AuthEnv } from '../auth.ts';
+import { parseWith, readJson } from '../request.ts';
+import { endpointCreateSchema, endpointPatchSchema, page, rotateSchema, SMALL_BODY_LIMIT } from '../schemas.ts';
 import { z } from 'zod';
 
 const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100), after: z.string().optional() });

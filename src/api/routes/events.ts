@@ -1,10 +1,10 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { GatewayError, invalid } from '../../errors.js';
-import type { HistoryService, Publisher } from '../../publisher/index.js';
-import type { AuthEnv } from '../auth.js';
-import { parseWith, readJson } from '../request.js';
-import { page, pageSchema, publishSchema } from '../schemas.js';
+import { GatewayError, invalid } from '../../errors.ts';
+import type { HistoryService, Publisher } from '../../publisher/index.ts';
+import type { AuthEnv } from '../auth.ts';
+import { parseWith, readJson } from '../request.ts';
+import { page, pageSchema, publishSchema } from '../schemas.ts';
 
 const ENVELOPE_ALLOWANCE = 16 * 1024;
 const CORRELATION_ID = /^[\x21-\x7e]{1,200}$/;

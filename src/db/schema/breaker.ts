@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, pgEnum, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-import { endpoints } from './endpoints.js';
-import { tenants } from './tenants.js';
+import { endpoints } from './endpoints.ts';
+import { tenants } from './tenants.ts';
 
 export const breakerStateName = pgEnum('breaker_state', ['closed', 'open', 'half_open']);
 

@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, pgEnum, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-import { deliveries } from './deliveries.js';
-import { endpoints } from './endpoints.js';
-import { tenants } from './tenants.js';
+import { deliveries } from './deliveries.ts';
+import { endpoints } from './endpoints.ts';
+import { tenants } from './tenants.ts';
 
 export const deadLetterStatus = pgEnum('dead_letter_status', ['open', 'redelivered', 'dismissed']);
 

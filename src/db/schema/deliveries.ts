@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import { endpoints } from './endpoints.js';
-import { events } from './events.js';
-import { tenants } from './tenants.js';
+import { endpoints } from './endpoints.ts';
+import { events } from './events.ts';
+import { tenants } from './tenants.ts';
 
 export const deliveryStatus = pgEnum('delivery_status', ['pending', 'succeeded', 'failed', 'dead']);
 export const attemptTrigger = pgEnum('attempt_trigger', ['scheduled', 'manual']);

@@ -1,6 +1,6 @@
-export { DEFAULT_TENANT_ID, tenants, type Tenant } from './tenants.js';
-export { endpoints, endpointSecrets, type Endpoint, type EndpointSecret } from './endpoints.js';
-export { events, type Event } from './events.js';
+export { DEFAULT_TENANT_ID, tenants, type Tenant } from './tenants.ts';
+export { endpoints, endpointSecrets, type Endpoint, type EndpointSecret } from './endpoints.ts';
+export { events, type Event } from './events.ts';
 export {
   attemptTrigger,
   deliveries,
@@ -9,12 +9,12 @@ export {
   type Delivery,
   type DeliveryAttempt,
   type DeliveryStatus,
-} from './deliveries.js';
-export { auditLog, deadLetterStatus, webhookFailures, type DeadLetter, type DeadLetterStatus } from './dead-letters.js';
+} from './deliveries.ts';
+export { auditLog, deadLetterStatus, webhookFailures, type DeadLetter, type DeadLetterStatus } from './dead-letters.ts';
 export {
   breakerStateName,
   circuitBreakerState,
   circuitBreakerTransitions,
   type CircuitBreakerRow,
   type CircuitBreakerTransition,
-} from './breaker.js';
+} from './breaker.ts';
