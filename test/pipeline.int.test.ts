@@ -223,6 +223,27 @@ describe('delivery pipeline', () => {
     await receiver.close();
   });
 
+  it('records a timeout, an unfollowed redirect and a truncated response body as attempts', async () => {
+    const target = await startReceiver();
+    const slow = await startReceiver(() => ({ status: 200, delayMs: 5_000 }));
+    const redirect = await startReceiver(() => ({ status: 302, headers: { location: `${target.url}/elsewhere` } }));
+    const chatty = await startReceiver(() => ({ status: 500, body: 'e'.repeat(50_000) }));
+    const eps = await Promise.all([slow, redirect, chatty].map((r) => endpoint(r.url, ['attempt.kinds'])));
+    const event = await publish('attempt.kinds', {});
+    const first = async (ep: Created) =>
+      waitFor('first attempt', async () => (await deliveryOf(event.id, ep.id)).attempts[0], 10_000, 50);
+    const [timedOut, redirected, truncated] = await Promise.all(eps.map(first));
+    expect(timedOut).toMatchObject({ outcome: 'failed', errorCode: 'timeout', statusCode: null });
+    expect(timedOut!.durationMs).toBeGreaterThanOrEqual(1_900); // DELIVERY_TIMEOUT=2s in tests
+    expect(timedOut!.durationMs).toBeLessThan(4_000);
+    expect(redirected).toMatchObject({ outcome: 'failed', errorCode: 'redirect', statusCode: 302 });
+    expect(redirected!.error).toContain('/elsewhere');
+    expect(target.requests).toHaveLength(0);
+    expect(truncated).toMatchObject({ outcome: 'failed', errorCode: 'http_status', statusCode: 500 });
+    expect(truncated!.responseBody).toHaveLength(4096);
+    for (const r of [target, slow, redirect, chatty]) await r.close();
+  });
+
   it('sends a permanent 4xx straight to the dead letters, and disables the endpoint on 410 Gone', async () => {
     const bad = await startReceiver(() => ({ status: 422 }));
     const gone = await startReceiver(() => ({ status: 410 }));
