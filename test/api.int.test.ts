@@ -126,3 +126,30 @@ describe('Postgres unreachable', () => {
     }
   });
 });
+
+describe('request size', () => {
+  it('rejects a chunked body over the limit without reading it all', async () => {
+    const { request } = await import('node:http');
+    const status = await new Promise<number>((resolve, reject) => {
+      const url = new URL(`${gw.url}/v1/events`);
+      const req = request(
+        { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on('error', reject);
+      // Chunked (no content-length): 200 chunks of 1 KiB against a 1 KiB payload limit.
+      req.write('{"type":"a.b","payload":"');
+      let sent = 0;
+      const pump = () => {
+        while (sent < 200 && req.write('x'.repeat(1024))) sent++;
+        if (sent < 200) req.once('drain', pump);
+        else req.end('"}');
+      };
+      pump();
+    });
+    expect(status).toBe(413);
+  });
+});

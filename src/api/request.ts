@@ -9,8 +9,7 @@ import { GatewayError, invalid } from '../errors.ts';
 export async function readJson<T extends z.ZodType>(c: Context, schema: T, maxBytes: number): Promise<z.infer<T>> {
   const declared = Number(c.req.header('content-length') ?? '0');
   if (declared > maxBytes) throw tooLarge(maxBytes);
-  const buffer = await c.req.arrayBuffer();
-  if (buffer.byteLength > maxBytes) throw tooLarge(maxBytes);
+  const buffer = await readBody(c.req.raw, maxBytes);
   let value: unknown;
   try {
     value = buffer.byteLength === 0 ? undefined : JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(buffer));
@@ -32,6 +31,31 @@ export function parseWith<T extends z.ZodType>(schema: T, value: unknown): z.inf
     throw invalid('validation_failed', message);
   }
   return result.data;
+}
+
+/** Reads a request body, giving up as soon as it passes `maxBytes` (a chunked upload has no length to check first). */
+async function readBody(request: Request, maxBytes: number): Promise<Uint8Array> {
+  if (!request.body) return new Uint8Array();
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel();
+      throw tooLarge(maxBytes);
+    }
+    chunks.push(value);
+  }
+  const body = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return body;
 }
 
 function tooLarge(maxBytes: number): GatewayError {
