@@ -590,6 +590,8 @@ async function main(): Promise<number> {
       ADMIN_TOKEN,
       LOG_LEVEL: 'silent',
       WORKER_CONCURRENCY: String(settings.workerConcurrency),
+      // The receiver listens on 127.0.0.1.
+      ALLOW_PRIVATE_TARGETS: 'true',
     };
     for (const name of PASS_THROUGH) if (process.env[name]) env[name] = process.env[name];
     const config = loadConfig(env);

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { parseByteSize, parseDuration } from './duration.ts';
+import { parseCidr } from './publisher/target-guard.ts';
 
 const duration = (fallback: string) =>
   z
@@ -90,6 +91,21 @@ const envSchema = z.object({
   BREAKER_OPEN_FOR: duration('60s'),
   BREAKER_SUCCESSES: int(2, 1, 1000),
   ALLOW_PRIVATE_TARGETS: bool(false),
+  ALLOWED_TARGET_CIDRS: z
+    .string()
+    .default('')
+    .transform((text, ctx) => {
+      const items = text.split(',').map((part) => part.trim()).filter((part) => part.length > 0);
+      for (const item of items) {
+        try {
+          parseCidr(item);
+        } catch {
+          ctx.addIssue({ code: 'custom', message: `not a CIDR range: ${item}` });
+        }
+      }
+      return items;
+    }),
+  HTTPS_ONLY: bool(false),
   REPLAY_ON_RECOVERY: bool(false),
   DLQ_FILE: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -119,6 +135,9 @@ export type Config = {
   /** Redeliver an endpoint's dead letters from its outage once its breaker closes again. */
   replayOnRecovery: boolean;
   allowPrivateTargets: boolean;
+  /** Ranges allowed as delivery targets even though private (e.g. an internal network you trust). */
+  allowedTargetCidrs: string[];
+  httpsOnly: boolean;
   dlqFile: string | undefined;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
 };
@@ -163,6 +182,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     reconcileBatch: e.RECONCILE_BATCH,
     breaker: { enabled: e.BREAKER_ENABLED, failures: e.BREAKER_FAILURES, openForMs: e.BREAKER_OPEN_FOR, successes: e.BREAKER_SUCCESSES },
     allowPrivateTargets: e.ALLOW_PRIVATE_TARGETS,
+    allowedTargetCidrs: e.ALLOWED_TARGET_CIDRS,
+    httpsOnly: e.HTTPS_ONLY,
     replayOnRecovery: e.REPLAY_ON_RECOVERY,
     dlqFile: e.DLQ_FILE,
     logLevel: e.LOG_LEVEL,

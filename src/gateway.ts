@@ -15,6 +15,7 @@ import {
   createOutboxDispatcher,
   createPublisher,
   createReconciler,
+  createTargetGuard,
   redeliveryService,
   type DeliveryQueue,
   type Reconciler,
@@ -53,7 +54,12 @@ export async function startGateway(options: { config: Config; role: Role; logger
   if (role === 'all' || role === 'worker') {
     const workerRedis = createRedis(config.redisUrl, 'worker');
     workerRedis.on('error', (error: Error) => logger.debug({ err: error }, 'redis (worker) error'));
-    const sender = createHttpSender({ timeoutMs: config.deliveryTimeoutMs, responseBodyLimit: config.responseBodyLimit, clock });
+    const guard = createTargetGuard({
+      allowPrivateTargets: config.allowPrivateTargets,
+      allowedCidrs: config.allowedTargetCidrs,
+      httpsOnly: config.httpsOnly,
+    });
+    const sender = createHttpSender({ timeoutMs: config.deliveryTimeoutMs, responseBodyLimit: config.responseBodyLimit, clock, guard });
     const deadLetterFile = config.dlqFile
       ? createDeadLetterFile(config.dlqFile, (error) => logger.error({ err: error }, 'could not append to the dead-letter file'))
       : undefined;

@@ -109,7 +109,7 @@ describe('Postgres unreachable', () => {
       publisher: createPublisher({ db: database.db, queue, logger }),
       clock: systemClock,
       logger,
-      config: { adminToken: ADMIN_TOKEN, maxPayloadBytes: 1024, breaker: gw.config.breaker },
+      config: { ...gw.config, adminToken: ADMIN_TOKEN, maxPayloadBytes: 1024 },
       readiness: async () => ({ postgres: false }),
     });
     try {
@@ -151,5 +151,38 @@ describe('request size', () => {
       pump();
     });
     expect(status).toBe(413);
+  });
+});
+
+describe('SSRF guard (ALLOW_PRIVATE_TARGETS=false)', () => {
+  it('refuses private IP literals at registration, and hostnames that resolve to them at connect time', async () => {
+    const { startReceiver } = await import('./helpers/receiver.ts');
+    const { waitFor } = await import('./helpers/wait.ts');
+    const guarded = await startTestGateway('ssrf', { ALLOW_PRIVATE_TARGETS: 'false', BREAKER_FAILURES: '1000' });
+    const receiver = await startReceiver();
+    try {
+      for (const url of ['http://127.0.0.1:8080/x', 'http://10.0.0.1/x', 'http://169.254.169.254/latest/meta-data', 'http://[::1]/x', 'http://[::ffff:127.0.0.1]/x']) {
+        const refused = await guarded.api<ErrorBody>('/v1/endpoints', { body: { url } });
+        expect(refused.status, url).toBe(400);
+        expect(refused.body.error.code).toBe('target_not_allowed');
+      }
+      // `localhost` is a name: it registers, and is refused when the worker resolves it to 127.0.0.1.
+      const port = new URL(receiver.url).port;
+      const ep = await guarded.api<EndpointView>('/v1/endpoints', { body: { url: `http://localhost:${port}/hook` } });
+      expect(ep.status).toBe(201);
+      await guarded.api('/v1/events', { body: { type: 'ssrf.test', payload: {} } });
+      type Attempts = { attempts: { errorCode: string | null; error: string | null }[] };
+      const attempt = await waitFor('blocked attempt', async () => {
+        const list = await guarded.api<{ data: { id: string }[] }>(`/v1/deliveries?endpointId=${ep.body.id}`);
+        const id = list.body.data[0]?.id;
+        return id ? (await guarded.api<Attempts>(`/v1/deliveries/${id}`)).body.attempts[0] : undefined;
+      });
+      expect(attempt.errorCode).toBe('invalid_target');
+      expect(attempt.error).toMatch(/resolves to (127\.0\.0\.1|::1), which is loopback/);
+      expect(receiver.requests).toHaveLength(0);
+    } finally {
+      await receiver.close();
+      await guarded.stop();
+    }
   });
 });

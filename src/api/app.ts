@@ -3,7 +3,7 @@ import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/index.ts';
 import type { Logger } from '../logger.ts';
-import { historyService, redeliveryService, type DeliveryQueue, type Publisher } from '../publisher/index.ts';
+import { createTargetGuard, historyService, redeliveryService, type DeliveryQueue, type Publisher } from '../publisher/index.ts';
 import { bearerAuth, type AuthEnv } from './auth.ts';
 import { createErrorHandler, errorBody } from './errors.ts';
 import { breakerRoutes } from './routes/breaker.ts';
@@ -18,7 +18,7 @@ export type AppDeps = {
   publisher: Publisher;
   clock: Clock;
   logger: Logger;
-  config: Pick<Config, 'adminToken' | 'maxPayloadBytes' | 'breaker'>;
+  config: Pick<Config, 'adminToken' | 'maxPayloadBytes' | 'breaker' | 'allowPrivateTargets' | 'allowedTargetCidrs' | 'httpsOnly'>;
   readiness: ReadinessCheck;
 };
 
@@ -31,9 +31,15 @@ export function createApp(deps: AppDeps) {
   const history = historyService(db);
   const redelivery = redeliveryService(db, queue, (error) => logger.warn({ err: error }, 'could not queue redelivery; the reconciler will'));
 
+  const guard = createTargetGuard({
+    allowPrivateTargets: config.allowPrivateTargets,
+    allowedCidrs: config.allowedTargetCidrs,
+    httpsOnly: config.httpsOnly,
+  });
+
   const v1 = new Hono<AuthEnv>()
     .use('*', bearerAuth(config.adminToken))
-    .route('/endpoints', endpointRoutes({ db, clock }))
+    .route('/endpoints', endpointRoutes({ db, clock, guard }))
     .route('/endpoints', breakerRoutes({ db, clock, defaults: config.breaker }))
     .route('/events', eventRoutes({ publisher, history, maxPayloadBytes: config.maxPayloadBytes }))
     .route('/deliveries', deliveryRoutes({ history, redelivery }))

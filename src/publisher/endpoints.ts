@@ -6,6 +6,7 @@ import { tenantFilter, type Scope } from '../scope.ts';
 import { generateSecret } from '../signature/index.ts';
 import { validateCustomHeaders, validateEndpointUrl, validateEventTypes } from './endpoint-input.ts';
 import { isUuid } from './ids.ts';
+import type { TargetGuard } from './target-guard.ts';
 
 /** Per-endpoint breaker thresholds; null (or absent) means the gateway default. */
 export type BreakerOverrides = { failures?: number | null; openForMs?: number | null; successes?: number | null };
@@ -57,7 +58,15 @@ export function endpointView(row: Endpoint): EndpointView {
  * Endpoint registration and management, always within the caller's tenant scope.
  * @example const { endpoint, secret } = await endpointService(db, clock).create(scope, { url, eventTypes: ['order.*'] });
  */
-export function endpointService(db: Db, clock: Clock) {
+export function endpointService(db: Db, clock: Clock, guard?: TargetGuard) {
+  /** The URL, normalised, if it is an http(s) URL the target guard allows. */
+  function checkedUrl(url: string): string {
+    const normalised = validateEndpointUrl(url);
+    const refused = guard?.checkUrl(normalised);
+    if (refused) throw invalid('target_not_allowed', refused);
+    return normalised;
+  }
+
   async function find(scope: Scope, id: string): Promise<Endpoint> {
     if (!isUuid(id)) throw notFound('endpoint');
     const [row] = await db
@@ -75,7 +84,7 @@ export function endpointService(db: Db, clock: Clock) {
     async create(scope: Scope, input: EndpointInput): Promise<{ endpoint: EndpointView; secret: string }> {
       const values = {
         tenantId: scope.tenantId,
-        url: validateEndpointUrl(input.url),
+        url: checkedUrl(input.url),
         eventTypes: validateEventTypes(input.eventTypes ?? []),
         description: input.description ?? '',
         headers: validateCustomHeaders(input.headers ?? {}),
@@ -111,7 +120,7 @@ export function endpointService(db: Db, clock: Clock) {
     async update(scope: Scope, id: string, patch: EndpointPatch): Promise<EndpointView> {
       const current = await find(scope, id);
       const changes: Partial<typeof endpoints.$inferInsert> = { updatedAt: new Date(clock.now()) };
-      if (patch.url !== undefined) changes.url = validateEndpointUrl(patch.url);
+      if (patch.url !== undefined) changes.url = checkedUrl(patch.url);
       if (patch.eventTypes !== undefined) changes.eventTypes = validateEventTypes(patch.eventTypes);
       if (patch.description !== undefined) changes.description = patch.description;
       if (patch.headers !== undefined) changes.headers = validateCustomHeaders(patch.headers);

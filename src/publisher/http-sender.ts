@@ -3,6 +3,7 @@ import { Agent, request } from 'undici';
 import type { Clock } from '../clock.ts';
 import type { AttemptOutcome } from './attempt-outcome.ts';
 import { parseRetryAfter } from './retry-schedule.ts';
+import type { TargetGuard } from './target-guard.ts';
 
 export type OutgoingRequest = { url: string; headers: Record<string, string>; body: string };
 
@@ -17,6 +18,8 @@ export type HttpSenderOptions = {
   /** Bytes of the response body kept for the attempt record. */
   responseBodyLimit: number;
   clock: Clock;
+  /** Refuses private and other forbidden targets, at connect time (SSRF). */
+  guard: TargetGuard;
   userAgent?: string;
 };
 
@@ -29,7 +32,7 @@ export function createHttpSender(options: HttpSenderOptions): HttpSender {
   const agent = new Agent({
     keepAliveTimeout: 30_000,
     keepAliveMaxTimeout: 60_000,
-    connect: { timeout: options.timeoutMs },
+    connect: { timeout: options.timeoutMs, lookup: options.guard.lookup },
     headersTimeout: options.timeoutMs,
     bodyTimeout: options.timeoutMs,
   });
@@ -37,6 +40,8 @@ export function createHttpSender(options: HttpSenderOptions): HttpSender {
   const userAgent = options.userAgent ?? 'webhook-gateway/0.1';
 
   async function send(outgoing: OutgoingRequest): Promise<AttemptOutcome> {
+    const refused = options.guard.checkUrl(outgoing.url);
+    if (refused) return { ok: false, reason: 'invalid_target', durationMs: 0, message: refused };
     const started = options.clock.now();
     const elapsed = () => Math.max(0, options.clock.now() - started);
     let status: number | undefined;
@@ -102,7 +107,7 @@ function networkFailure(error: unknown, durationMs: number, timeoutMs: number): 
   const code = errorCode(error);
   if (error instanceof TaskCancelledError || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT')
     return { ok: false, reason: 'timeout', durationMs, message: `no response within ${timeoutMs} ms` };
-  if (code === 'ERR_INVALID_URL' || code === 'UND_ERR_INVALID_ARG')
+  if (code === 'ESSRFBLOCKED' || code === 'ERR_INVALID_URL' || code === 'UND_ERR_INVALID_ARG')
     return { ok: false, reason: 'invalid_target', durationMs, message: describe(error) };
   return { ok: false, reason: 'network_error', durationMs, message: describe(error) };
 }

@@ -23,5 +23,6 @@ export { createPublisher, type Publisher } from './publisher.ts';
 export { createDeliveryQueue, deliveryJobId, DELIVERY_QUEUE, type DeliveryJob, type DeliveryQueue } from './queue.ts';
 export { createReconciler, type Reconciler } from './reconciler.ts';
 export { redeliveryService, type BulkRedeliveryFilter, type RedeliveryService } from './redelivery.ts';
+export { blockedReason, BlockedTargetError, createTargetGuard, type TargetGuard } from './target-guard.ts';
 export { decideNextStep, parseRetryAfter, type NextStep, type RetryPolicy } from './retry-schedule.ts';
 export type { AttemptView, DeadLetterView, DeliveryView, EventView } from './views.ts';

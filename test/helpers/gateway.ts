@@ -22,6 +22,8 @@ export function testEnv(databaseUrl: string, overrides: Record<string, string> =
     RECONCILE_INTERVAL: '200ms',
     RECONCILE_GRACE: '500ms',
     DELIVERY_TIMEOUT: '2s',
+    // Test receivers listen on 127.0.0.1.
+    ALLOW_PRIVATE_TARGETS: 'true',
     ...overrides,
   };
 }

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import type { Clock } from '../../clock.ts';
 import type { Db } from '../../db/index.ts';
-import { endpointService } from '../../publisher/index.ts';
+import { endpointService, type TargetGuard } from '../../publisher/index.ts';
 import type { AuthEnv } from '../auth.ts';
 import { parseWith, readJson } from '../request.ts';
 import { endpointCreateSchema, endpointPatchSchema, page, rotateSchema, SMALL_BODY_LIMIT } from '../schemas.ts';
@@ -10,8 +10,8 @@ import { z } from 'zod';
 const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100), after: z.string().optional() });
 
 /** `/v1/endpoints`: register, list, read, update, delete, read and rotate the signing secret. */
-export function endpointRoutes({ db, clock }: { db: Db; clock: Clock }) {
-  const endpoints = endpointService(db, clock);
+export function endpointRoutes({ db, clock, guard }: { db: Db; clock: Clock; guard: TargetGuard }) {
+  const endpoints = endpointService(db, clock, guard);
   return new Hono<AuthEnv>()
     .post('/', async (c) => {
       const input = await readJson(c, endpointCreateSchema, SMALL_BODY_LIMIT);
