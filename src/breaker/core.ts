@@ -19,4 +19,5 @@ export {
   type Permit,
   type Transition,
 } from './state-machine.ts';
+export { breakerFromColumns, breakerWrite, type BreakerColumns, type BreakerWrite } from './row.ts';
 export { createMemoryBreakerStore, type BreakerStore, type StoredBreaker } from './store.ts';

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/index.ts';
 import { runSql } from '../db/sql-runner.ts';
+import { breakerFromColumns, breakerWrite } from './row.ts';
 import type { BreakerState, BreakerStateName, Transition } from './state-machine.ts';
 import type { BreakerStore, StoredBreaker } from './store.ts';
 
@@ -25,29 +26,17 @@ export const BREAKER_COLUMNS = sql.raw(`cb.state as cb_state, cb.failures as cb_
 
 /** Turns the columns of `BREAKER_COLUMNS` into a stored state (closed, version 0, when there is no row). */
 export function breakerFromRow(row: BreakerRow): StoredBreaker {
-  const failures = row.cb_failures ?? 0;
-  const version = row.cb_version ?? 0;
-  const outageStartedAt = row.cb_outage_ms ?? row.cb_opened_ms ?? 0;
-  switch (row.cb_state) {
-    case 'open':
-      return { version, state: { state: 'open', failures, openedAt: row.cb_opened_ms ?? 0, outageStartedAt } };
-    case 'half_open':
-      return {
-        version,
-        state: {
-          state: 'half_open',
-          failures,
-          successes: row.cb_successes ?? 0,
-          trial: row.cb_trial_id ? { id: row.cb_trial_id, until: row.cb_trial_until_ms ?? 0 } : null,
-          outageStartedAt,
-        },
-      };
-    default:
-      return { version, state: { state: 'closed', failures } };
-  }
+  return breakerFromColumns({
+    state: row.cb_state,
+    failures: row.cb_failures,
+    successes: row.cb_successes,
+    openedMs: row.cb_opened_ms,
+    outageMs: row.cb_outage_ms,
+    trialId: row.cb_trial_id,
+    trialUntilMs: row.cb_trial_until_ms,
+    version: row.cb_version,
+  });
 }
-
-const iso = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
 
 /**
  * The gateway's breaker store: one `circuit_breaker_state` row per endpoint, written by a single
@@ -62,19 +51,15 @@ export function createPostgresBreakerStore(db: Db): BreakerStore {
     },
 
     async save(endpointId, expectedVersion, next: BreakerState, transitions: readonly Transition[]) {
-      const successes = next.state === 'half_open' ? next.successes : 0;
-      const openedAt = next.state === 'open' ? iso(next.openedAt) : null;
-      const outage = next.state === 'closed' ? null : iso(next.outageStartedAt);
-      const trial = next.state === 'half_open' ? next.trial : null;
-      const log = JSON.stringify(transitions.map((t) => ({ from_state: t.from, to_state: t.to, reason: t.reason, at: iso(t.at) })));
+      const w = breakerWrite(next, transitions);
       const rows = await runSql<{ saved: number }>(
         db,
         sql`
         with saved as (
           insert into circuit_breaker_state as cb (endpoint_id, tenant_id, state, failures, successes, opened_at,
             outage_started_at, trial_id, trial_until, version, updated_at)
-          select ep.id, ep.tenant_id, ${next.state}::breaker_state, ${next.failures}, ${successes}, ${openedAt}::timestamptz,
-            ${outage}::timestamptz, ${trial?.id ?? null}::uuid, ${iso(trial?.until)}::timestamptz, ${expectedVersion + 1}, now()
+          select ep.id, ep.tenant_id, ${w.state}::breaker_state, ${w.failures}, ${w.successes}, ${w.openedAt}::timestamptz,
+            ${w.outageStartedAt}::timestamptz, ${w.trialId}::uuid, ${w.trialUntil}::timestamptz, ${expectedVersion + 1}, now()
           from endpoints ep where ep.id = ${endpointId}
           on conflict (endpoint_id) do update set state = excluded.state, failures = excluded.failures,
             successes = excluded.successes, opened_at = excluded.opened_at, outage_started_at = excluded.outage_started_at,
@@ -84,7 +69,7 @@ export function createPostgresBreakerStore(db: Db): BreakerStore {
         ), logged as (
           insert into circuit_breaker_transitions (tenant_id, endpoint_id, from_state, to_state, reason, at)
           select s.tenant_id, s.endpoint_id, t.from_state::breaker_state, t.to_state::breaker_state, t.reason, t.at
-          from saved s cross join jsonb_to_recordset(${log}::text::jsonb) as t(from_state text, to_state text, reason text, at timestamptz)
+          from saved s cross join jsonb_to_recordset(${JSON.stringify(w.transitions)}::text::jsonb) as t(from_state text, to_state text, reason text, at timestamptz)
         )
         select count(*)::int as saved from saved`,
       );

@@ -4,6 +4,7 @@
  * it drop a second send of the same webhook), answered with JSON `{id}`. Returns a value, never
  * throws, in the shape `breakerOutcome` (src/breaker) classifies.
  */
+import { parseRetryAfter } from '../../../src/publisher/retry-schedule.ts';
 import type { EmailEnv } from './env.ts';
 
 export type EmailMessage = { to: string; subject: string; text: string };
@@ -21,13 +22,6 @@ export type SendResult =
 
 const BODY_LIMIT = 2_048;
 
-function retryAfterMs(header: string | null, now: number): number | undefined {
-  if (header === null) return undefined;
-  const text = header.trim();
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
-  const date = Date.parse(text);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
 
 function messageIdOf(body: string): string | null {
   try {
@@ -69,7 +63,7 @@ export async function sendEmail(
     });
     const text = (await response.text()).slice(0, BODY_LIMIT);
     if (response.ok) return { ok: true, status: response.status, messageId: messageIdOf(text) };
-    const after = retryAfterMs(response.headers.get('retry-after'), Date.now());
+    const after = parseRetryAfter(response.headers.get('retry-after') ?? undefined, Date.now());
     return {
       ok: false,
       reason: 'http_status',

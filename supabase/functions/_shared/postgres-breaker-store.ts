@@ -1,6 +1,6 @@
 import type { Sql } from 'postgres';
-import type { BreakerStore } from '../../../src/breaker/core.ts';
-import { breakerFromRow, breakerSaveArgs, type BreakerRow } from './breaker-row.ts';
+import { breakerFromColumns, type BreakerColumns, type BreakerStore } from '../../../src/breaker/core.ts';
+import { breakerSaveArgs } from './breaker-row.ts';
 
 /**
  * The notifier's breaker store on Postgres through postgres.js: one `edge_circuit_breakers` row per
@@ -12,13 +12,13 @@ import { breakerFromRow, breakerSaveArgs, type BreakerRow } from './breaker-row.
 export function createPostgresBreakerStore(sql: Sql): BreakerStore {
   return {
     async load(key) {
-      const rows = await sql<BreakerRow[]>`
+      const rows = await sql<BreakerColumns[]>`
         select state, failures, successes,
-          (extract(epoch from opened_at) * 1000)::float8 as opened_ms,
-          (extract(epoch from outage_started_at) * 1000)::float8 as outage_ms,
-          trial_id, (extract(epoch from trial_until) * 1000)::float8 as trial_until_ms, version
+          (extract(epoch from opened_at) * 1000)::float8 as "openedMs",
+          (extract(epoch from outage_started_at) * 1000)::float8 as "outageMs",
+          trial_id as "trialId", (extract(epoch from trial_until) * 1000)::float8 as "trialUntilMs", version
         from edge_circuit_breakers where key = ${key}`;
-      return rows[0] === undefined ? undefined : breakerFromRow(rows[0]);
+      return rows[0] === undefined ? undefined : breakerFromColumns(rows[0]);
     },
 
     async save(key, expectedVersion, next, transitions) {

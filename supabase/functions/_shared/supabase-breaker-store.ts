@@ -1,6 +1,6 @@
 import type { SupabaseClient } from '@supabase/supabase-js';
-import type { BreakerStore } from '../../../src/breaker/core.ts';
-import { breakerFromRow, breakerSaveArgs } from './breaker-row.ts';
+import { breakerFromColumns, type BreakerStore } from '../../../src/breaker/core.ts';
+import { breakerSaveArgs } from './breaker-row.ts';
 
 type PostgrestResult = { data: unknown; error: { message: string } | null };
 
@@ -27,14 +27,14 @@ export function createSupabaseBreakerStore(client: SupabaseClient): BreakerStore
       if (typeof row !== 'object' || row === null) return undefined;
       const r = row as Record<string, unknown>;
       const state = r.state === 'open' || r.state === 'half_open' ? r.state : 'closed';
-      return breakerFromRow({
+      return breakerFromColumns({
         state,
         failures: num(r.failures),
         successes: num(r.successes),
-        opened_ms: ms(r.opened_at),
-        outage_ms: ms(r.outage_started_at),
-        trial_id: typeof r.trial_id === 'string' ? r.trial_id : null,
-        trial_until_ms: ms(r.trial_until),
+        openedMs: ms(r.opened_at),
+        outageMs: ms(r.outage_started_at),
+        trialId: typeof r.trial_id === 'string' ? r.trial_id : null,
+        trialUntilMs: ms(r.trial_until),
         version: num(r.version),
       });
     },
