@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { parseByteSize, parseDuration } from './duration.ts';
 import { parseCidr } from './publisher/target-guard.ts';
+import { parseSecretsKey } from './secrets/index.ts';
 
 const duration = (fallback: string) =>
   z
@@ -107,9 +108,27 @@ const envSchema = z.object({
     }),
   HTTPS_ONLY: bool(false),
   REPLAY_ON_RECOVERY: bool(false),
+  SECRETS_KEY: z
+    .string()
+    .optional()
+    .refine((text) => text === undefined || isSecretsKey(text), 'must be 32 bytes, as base64 or 64 hex digits'),
+  SECRETS_KEYS_PREVIOUS: z
+    .string()
+    .default('')
+    .transform((text) => text.split(',').map((part) => part.trim()).filter((part) => part.length > 0))
+    .refine((keys) => keys.every(isSecretsKey), 'each key must be 32 bytes, as base64 or 64 hex digits'),
   DLQ_FILE: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
+
+function isSecretsKey(text: string): boolean {
+  try {
+    parseSecretsKey(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** The gateway's whole configuration, in plain typed values (milliseconds, bytes). */
 export type Config = {
@@ -138,6 +157,9 @@ export type Config = {
   /** Ranges allowed as delivery targets even though private (e.g. an internal network you trust). */
   allowedTargetCidrs: string[];
   httpsOnly: boolean;
+  /** Seals endpoint secrets at rest (AES-256-GCM); previous keys stay readable after a key rotation. */
+  secretsKey: string | undefined;
+  secretsKeysPrevious: string[];
   dlqFile: string | undefined;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
 };
@@ -185,6 +207,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     allowedTargetCidrs: e.ALLOWED_TARGET_CIDRS,
     httpsOnly: e.HTTPS_ONLY,
     replayOnRecovery: e.REPLAY_ON_RECOVERY,
+    secretsKey: e.SECRETS_KEY,
+    secretsKeysPrevious: e.SECRETS_KEYS_PREVIOUS,
     dlqFile: e.DLQ_FILE,
     logLevel: e.LOG_LEVEL,
   };

@@ -21,6 +21,7 @@ import {
   type Reconciler,
 } from './publisher/index.ts';
 import { createRedis } from './redis.ts';
+import { createSecretBox } from './secrets/index.ts';
 
 /** Which parts a process runs: `all` (one process), `api`, or `worker` (workers, reconciler, dispatcher). */
 export type Role = 'all' | 'api' | 'worker';
@@ -43,6 +44,7 @@ export async function startGateway(options: { config: Config; role: Role; logger
   const { config, role, logger } = options;
   const clock = options.clock ?? systemClock;
   await migrateDatabase(config.databaseUrl);
+  const secretBox = createSecretBox({ key: config.secretsKey, previous: config.secretsKeysPrevious });
   const database = createDatabase({ url: config.databaseUrl, max: config.databasePoolSize, applicationName: `webhook-gateway-${role}` });
   const producer = createRedis(config.redisUrl, 'producer');
   producer.on('error', (error: Error) => logger.debug({ err: error }, 'redis (producer) error'));
@@ -91,6 +93,7 @@ export async function startGateway(options: { config: Config; role: Role; logger
       prefix: config.queuePrefix,
       concurrency: config.workerConcurrency,
       breaker,
+      secretBox,
       breakerDefaults: { ...config.breaker, trialLeaseMs: config.deliveryTimeoutMs + 5_000 },
       onRecovered,
     });
@@ -126,6 +129,7 @@ export async function startGateway(options: { config: Config; role: Role; logger
       clock,
       logger,
       config,
+      secretBox,
       readiness: async () => ({
         postgres: await database.sql`select 1`.then(() => true, () => false),
         migrations: await migrationsApplied(database.sql),

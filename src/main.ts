@@ -24,6 +24,8 @@ async function main(): Promise<void> {
   }
   if (!config.adminToken && role !== 'worker')
     logger.warn('ADMIN_TOKEN is not set: the API accepts requests without a token (development only) and listens on loopback');
+  if (!config.secretsKey)
+    logger.warn('SECRETS_KEY is not set: endpoint signing secrets are stored unencrypted (development only)');
   const gateway = await startGateway({ config, role: role as Role, logger });
   logger.info({ url: gateway.url }, 'webhook gateway started');
 

@@ -4,6 +4,7 @@ import { systemClock } from '../src/clock.ts';
 import { createDatabase } from '../src/db/index.ts';
 import { createLogger } from '../src/logger.ts';
 import { createPublisher, type EndpointView } from '../src/publisher/index.ts';
+import { createSecretBox } from '../src/secrets/index.ts';
 import { ADMIN_TOKEN, startTestGateway, type ErrorBody, type TestGateway } from './helpers/gateway.ts';
 
 type List<T> = { data: T[]; nextCursor: string | null };
@@ -110,6 +111,7 @@ describe('Postgres unreachable', () => {
       clock: systemClock,
       logger,
       config: { ...gw.config, adminToken: ADMIN_TOKEN, maxPayloadBytes: 1024 },
+      secretBox: createSecretBox({}),
       readiness: async () => ({ postgres: false }),
     });
     try {

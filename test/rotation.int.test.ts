@@ -29,6 +29,10 @@ describe('secret rotation', () => {
     const receiver = await startReceiver();
     const created = await gw.api<EndpointView & { secret: string }>('/v1/endpoints', { body: { url: receiver.url, eventTypes: ['rot.*'] } });
     const oldSecret = created.body.secret;
+    // Sealed at rest: the column holds AES-256-GCM ciphertext, never the secret.
+    const stored = await gw.database.sql<{ secret: string }[]>`select secret from endpoint_secrets where endpoint_id = ${created.body.id}`;
+    expect(stored[0]?.secret).toMatch(/^enc:v1:/);
+    expect(stored[0]?.secret).not.toContain(oldSecret.slice(6));
     const rotated = await gw.api<{ secret: string; previousExpiresAt: string }>(`/v1/endpoints/${created.body.id}/secret/rotate`, {
       body: { graceSeconds: 2 },
     });

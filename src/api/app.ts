@@ -3,6 +3,7 @@ import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/index.ts';
 import type { Logger } from '../logger.ts';
+import type { SecretBox } from '../secrets/index.ts';
 import { createTargetGuard, historyService, redeliveryService, type DeliveryQueue, type Publisher } from '../publisher/index.ts';
 import { bearerAuth, type AuthEnv } from './auth.ts';
 import { createErrorHandler, errorBody } from './errors.ts';
@@ -19,6 +20,7 @@ export type AppDeps = {
   clock: Clock;
   logger: Logger;
   config: Pick<Config, 'adminToken' | 'maxPayloadBytes' | 'breaker' | 'allowPrivateTargets' | 'allowedTargetCidrs' | 'httpsOnly'>;
+  secretBox: SecretBox;
   readiness: ReadinessCheck;
 };
 
@@ -27,7 +29,7 @@ export type AppDeps = {
  * Postgres and Redis without a server.
  */
 export function createApp(deps: AppDeps) {
-  const { db, queue, publisher, clock, logger, config } = deps;
+  const { db, queue, publisher, clock, logger, config, secretBox } = deps;
   const history = historyService(db);
   const redelivery = redeliveryService(db, queue, (error) => logger.warn({ err: error }, 'could not queue redelivery; the reconciler will'));
 
@@ -39,8 +41,8 @@ export function createApp(deps: AppDeps) {
 
   const v1 = new Hono<AuthEnv>()
     .use('*', bearerAuth(config.adminToken))
-    .route('/endpoints', endpointRoutes({ db, clock, guard }))
-    .route('/endpoints', breakerRoutes({ db, clock, defaults: config.breaker }))
+    .route('/endpoints', endpointRoutes({ db, clock, guard, secretBox }))
+    .route('/endpoints', breakerRoutes({ db, clock, defaults: config.breaker, secretBox }))
     .route('/events', eventRoutes({ publisher, history, maxPayloadBytes: config.maxPayloadBytes }))
     .route('/deliveries', deliveryRoutes({ history, redelivery }))
     .route('/dead-letters', deadLetterRoutes({ history, redelivery }));

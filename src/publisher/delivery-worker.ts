@@ -4,6 +4,7 @@ import { breakerOutcome, type Breaker, type BreakerConfig, type Transition } fro
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/index.ts';
 import type { Logger } from '../logger.ts';
+import type { SecretBox } from '../secrets/index.ts';
 import { buildWebhookHeaders } from '../signature/index.ts';
 import type { AttemptOutcome } from './attempt-outcome.ts';
 import type { DeadLetterFile } from './dead-letter-file.ts';
@@ -30,6 +31,8 @@ export type DeliveryProcessorDeps = {
   breaker: Breaker | undefined;
   /** Gateway-wide breaker thresholds; an endpoint may override each. */
   breakerDefaults: { failures: number; openForMs: number; successes: number; trialLeaseMs: number };
+  /** Opens the endpoint secrets stored sealed (SECRETS_KEY). */
+  secretBox: SecretBox;
   /** Called when an endpoint's breaker closes again after an outage that started at `since`. */
   onRecovered?: ((endpointId: string, since: number) => void) | undefined;
 };
@@ -128,7 +131,7 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps): (job: Deli
       webhookId: context.id,
       timestamp: Math.floor(startedAt / 1000),
       body,
-      secrets: context.secrets,
+      secrets: context.secrets.map((secret) => deps.secretBox.open(secret)),
       correlationId: context.correlationId,
     });
     return sender.send({ url: context.url, headers: { ...context.customHeaders, ...signed }, body });

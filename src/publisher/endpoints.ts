@@ -6,6 +6,7 @@ import { tenantFilter, type Scope } from '../scope.ts';
 import { generateSecret } from '../signature/index.ts';
 import { validateCustomHeaders, validateEndpointUrl, validateEventTypes } from './endpoint-input.ts';
 import { isUuid } from './ids.ts';
+import type { SecretBox } from '../secrets/index.ts';
 import type { TargetGuard } from './target-guard.ts';
 
 /** Per-endpoint breaker thresholds; null (or absent) means the gateway default. */
@@ -56,9 +57,9 @@ export function endpointView(row: Endpoint): EndpointView {
 
 /**
  * Endpoint registration and management, always within the caller's tenant scope.
- * @example const { endpoint, secret } = await endpointService(db, clock).create(scope, { url, eventTypes: ['order.*'] });
+ * @example const { endpoint, secret } = await endpointService({ db, clock, secretBox }).create(scope, { url, eventTypes: ['order.*'] });
  */
-export function endpointService(db: Db, clock: Clock, guard?: TargetGuard) {
+export function endpointService({ db, clock, guard, secretBox }: { db: Db; clock: Clock; guard?: TargetGuard; secretBox: SecretBox }) {
   /** The URL, normalised, if it is an http(s) URL the target guard allows. */
   function checkedUrl(url: string): string {
     const normalised = validateEndpointUrl(url);
@@ -94,7 +95,7 @@ export function endpointService(db: Db, clock: Clock, guard?: TargetGuard) {
       const row = await db.transaction(async (tx) => {
         const [created] = await tx.insert(endpoints).values(values).returning();
         if (!created) throw new Error('endpoint insert returned nothing');
-        await tx.insert(endpointSecrets).values({ tenantId: scope.tenantId, endpointId: created.id, secret });
+        await tx.insert(endpointSecrets).values({ tenantId: scope.tenantId, endpointId: created.id, secret: secretBox.seal(secret) });
         return created;
       });
       return { endpoint: endpointView(row), secret };
@@ -151,7 +152,7 @@ export function endpointService(db: Db, clock: Clock, guard?: TargetGuard) {
         .orderBy(desc(endpointSecrets.createdAt))
         .limit(1);
       if (!row) throw notFound('secret');
-      return row.secret;
+      return secretBox.open(row.secret);
     },
 
     /**
@@ -169,7 +170,7 @@ export function endpointService(db: Db, clock: Clock, guard?: TargetGuard) {
           .update(endpointSecrets)
           .set({ expiresAt: sql`least(coalesce(${endpointSecrets.expiresAt}, 'infinity'), ${expiresAt.toISOString()}::timestamptz)` })
           .where(eq(endpointSecrets.endpointId, current.id));
-        await tx.insert(endpointSecrets).values({ tenantId: current.tenantId, endpointId: current.id, secret });
+        await tx.insert(endpointSecrets).values({ tenantId: current.tenantId, endpointId: current.id, secret: secretBox.seal(secret) });
       });
       return { secret, previousExpiresAt: expiresAt.toISOString() };
     },

@@ -24,6 +24,8 @@ export function testEnv(databaseUrl: string, overrides: Record<string, string> =
     DELIVERY_TIMEOUT: '2s',
     // Test receivers listen on 127.0.0.1.
     ALLOW_PRIVATE_TARGETS: 'true',
+    // Endpoint secrets sealed at rest, as in production.
+    SECRETS_KEY: randomBytes(32).toString('base64'),
     ...overrides,
   };
 }

@@ -6,15 +6,16 @@ import type { Clock } from '../../clock.ts';
 import type { Config } from '../../config.ts';
 import { circuitBreakerState, circuitBreakerTransitions, type Db, type Endpoint } from '../../db/index.ts';
 import { endpointService } from '../../publisher/index.ts';
+import type { SecretBox } from '../../secrets/index.ts';
 import type { AuthEnv } from '../auth.ts';
 import { parseWith } from '../request.ts';
 import { pageSchema } from '../schemas.ts';
 
-type Deps = { db: Db; clock: Clock; defaults: Config['breaker'] };
+type Deps = { db: Db; clock: Clock; defaults: Config['breaker']; secretBox: SecretBox };
 
 /** `/v1/endpoints/:id/breaker`: the endpoint's circuit breaker, its transitions, and an admin reset. */
-export function breakerRoutes({ db, clock, defaults }: Deps) {
-  const endpoints = endpointService(db, clock);
+export function breakerRoutes({ db, clock, defaults, secretBox }: Deps) {
+  const endpoints = endpointService({ db, clock, secretBox });
   const breaker = createBreaker({ store: createPostgresBreakerStore(db), clock, newId: randomUUID });
   const configFor = (endpoint: Endpoint): BreakerConfig => ({
     failureThreshold: endpoint.breakerFailures ?? defaults.failures,

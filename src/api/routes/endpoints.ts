@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import type { Clock } from '../../clock.ts';
 import type { Db } from '../../db/index.ts';
 import { endpointService, type TargetGuard } from '../../publisher/index.ts';
+import type { SecretBox } from '../../secrets/index.ts';
 import type { AuthEnv } from '../auth.ts';
 import { parseWith, readJson } from '../request.ts';
 import { endpointCreateSchema, endpointPatchSchema, page, rotateSchema, SMALL_BODY_LIMIT } from '../schemas.ts';
@@ -10,8 +11,8 @@ import { z } from 'zod';
 const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100), after: z.string().optional() });
 
 /** `/v1/endpoints`: register, list, read, update, delete, read and rotate the signing secret. */
-export function endpointRoutes({ db, clock, guard }: { db: Db; clock: Clock; guard: TargetGuard }) {
-  const endpoints = endpointService(db, clock, guard);
+export function endpointRoutes({ db, clock, guard, secretBox }: { db: Db; clock: Clock; guard: TargetGuard; secretBox: SecretBox }) {
+  const endpoints = endpointService({ db, clock, guard, secretBox });
   return new Hono<AuthEnv>()
     .post('/', async (c) => {
       const input = await readJson(c, endpointCreateSchema, SMALL_BODY_LIMIT);
