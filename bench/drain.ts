@@ -17,11 +17,14 @@ import { DEFAULT_TENANT_ID } from '../src/db/index.ts';
 import { startGateway } from '../src/gateway.ts';
 import { createLogger } from '../src/logger.ts';
 import { publishEvent } from '../src/publisher/index.ts';
+import { createSecretBox } from '../src/secrets/index.ts';
 import { createTestDatabase } from '../test/helpers/database.ts';
 import { deleteRedisPrefix } from '../test/helpers/gateway.ts';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 5000);
 const CONCURRENCY = process.env.WORKER_CONCURRENCY ?? '100';
+// Secrets sealed at rest, as in production, so opening them is part of what is measured.
+const SECRETS_KEY = randomBytes(32).toString('base64');
 
 async function startReceiverProcess(): Promise<{ child: ChildProcess; port: number; count: () => number }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/receiver.ts'], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -51,13 +54,15 @@ async function drain(breakerEnabled: boolean): Promise<{ breaker: string; delive
     WORKER_CONCURRENCY: CONCURRENCY,
     BREAKER_ENABLED: String(breakerEnabled),
     ALLOW_PRIVATE_TARGETS: 'true',
+    SECRETS_KEY: SECRETS_KEY,
   };
   // Commit the backlog with the api role's publisher path (no worker yet), then queue it.
   const api = await startGateway({ config: loadConfig({ ...env, PORT: '0' }), role: 'api', logger: createLogger('silent') });
   const sql = api.database.sql;
   const [endpoint] = await sql<{ id: string }[]>`
     insert into endpoints (tenant_id, url) values (${DEFAULT_TENANT_ID}, ${`http://127.0.0.1:${receiver.port}/hook`}) returning id`;
-  await sql`insert into endpoint_secrets (tenant_id, endpoint_id, secret) values (${DEFAULT_TENANT_ID}, ${endpoint!.id}, ${`whsec_${randomBytes(32).toString('base64')}`})`;
+  const sealed = createSecretBox({ key: SECRETS_KEY }).seal(`whsec_${randomBytes(32).toString('base64')}`);
+  await sql`insert into endpoint_secrets (tenant_id, endpoint_id, secret) values (${DEFAULT_TENANT_ID}, ${endpoint!.id}, ${sealed})`;
   const jobs: { deliveryId: string; series: number; attempt: number }[] = [];
   for (let i = 0; i < EVENTS; i += 100) {
     const batch = await Promise.all(
