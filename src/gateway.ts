@@ -70,7 +70,7 @@ export async function startGateway(options: { config: Config; role: Role; logger
     const onRecovered = (endpointId: string, since: number) => {
       if (!config.replayOnRecovery) return;
       redelivery
-        .redeliverDeadLetters({ tenantId: DEFAULT_TENANT_ID, allTenants: true, actor: 'breaker-recovery' }, { endpointId, since: new Date(since) })
+        .redeliverDeadLetters({ tenantId: DEFAULT_TENANT_ID, allTenants: true, actor: 'breaker-recovery', scopes: ['admin'] }, { endpointId, since: new Date(since) })
         .then(
           ({ count }) => logger.info({ endpointId, count }, 'endpoint recovered: replaying its dead letters from the outage'),
           (error: unknown) => logger.error({ err: error, endpointId }, 'could not replay dead letters after recovery'),

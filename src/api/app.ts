@@ -12,6 +12,8 @@ import { deadLetterRoutes, deliveryRoutes } from './routes/deliveries.ts';
 import { endpointRoutes } from './routes/endpoints.ts';
 import { eventRoutes } from './routes/events.ts';
 import { healthRoutes, type ReadinessCheck } from './routes/health.ts';
+import { tenantRoutes } from './routes/tenants.ts';
+import { tenantService } from '../tenants/index.ts';
 
 export type AppDeps = {
   db: Db;
@@ -39,13 +41,16 @@ export function createApp(deps: AppDeps) {
     httpsOnly: config.httpsOnly,
   });
 
+  const tenants = tenantService({ db, clock });
+
   const v1 = new Hono<AuthEnv>()
-    .use('*', bearerAuth(config.adminToken))
+    .use('*', bearerAuth(config.adminToken, tenants))
     .route('/endpoints', endpointRoutes({ db, clock, guard, secretBox }))
     .route('/endpoints', breakerRoutes({ db, clock, defaults: config.breaker, secretBox }))
     .route('/events', eventRoutes({ publisher, history, maxPayloadBytes: config.maxPayloadBytes }))
     .route('/deliveries', deliveryRoutes({ history, redelivery }))
-    .route('/dead-letters', deadLetterRoutes({ history, redelivery }));
+    .route('/dead-letters', deadLetterRoutes({ history, redelivery }))
+    .route('/', tenantRoutes({ tenants }));
 
   return new Hono()
     .route('/', healthRoutes(deps.readiness))

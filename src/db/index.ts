@@ -6,6 +6,7 @@ export { createDatabase, type Database, type Db, type Tx } from './client.ts';
 export { ensureDatabase, migrateDatabase, migrationsApplied } from './migrate.ts';
 export {
   DEFAULT_TENANT_ID,
+  apiTokens,
   auditLog,
   circuitBreakerState,
   circuitBreakerTransitions,
@@ -16,6 +17,7 @@ export {
   events,
   tenants,
   webhookFailures,
+  type ApiToken,
   type CircuitBreakerRow,
   type CircuitBreakerTransition,
   type DeadLetter,

@@ -7,7 +7,7 @@ import type { Config } from '../../config.ts';
 import { circuitBreakerState, circuitBreakerTransitions, type Db, type Endpoint } from '../../db/index.ts';
 import { endpointService } from '../../publisher/index.ts';
 import type { SecretBox } from '../../secrets/index.ts';
-import type { AuthEnv } from '../auth.ts';
+import { requireScope, type AuthEnv } from '../auth.ts';
 import { parseWith } from '../request.ts';
 import { pageSchema } from '../schemas.ts';
 
@@ -42,6 +42,7 @@ export function breakerRoutes({ db, clock, defaults, secretBox }: Deps) {
   }
 
   return new Hono<AuthEnv>()
+    .use('*', requireScope('endpoints:manage'))
     .get('/:id/breaker', async (c) => c.json(await view(await endpoints.find(c.var.scope, c.req.param('id')))))
     .post('/:id/breaker/reset', async (c) => {
       const endpoint = await endpoints.find(c.var.scope, c.req.param('id'));

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import type { HistoryService, RedeliveryService } from '../../publisher/index.ts';
-import type { AuthEnv } from '../auth.ts';
+import { requireScope, type AuthEnv } from '../auth.ts';
 import { parseWith, readJson } from '../request.ts';
 import { bulkRedeliverSchema, deadLetterQuerySchema, deliveryQuerySchema, page, SMALL_BODY_LIMIT } from '../schemas.ts';
 
@@ -9,12 +9,12 @@ type Deps = { history: HistoryService; redelivery: RedeliveryService };
 /** `/v1/deliveries`: list with filters, read one with every attempt, redeliver. */
 export function deliveryRoutes({ history, redelivery }: Deps) {
   return new Hono<AuthEnv>()
-    .get('/', async (c) => {
+    .get('/', requireScope('deliveries:read'), async (c) => {
       const query = parseWith(deliveryQuerySchema, c.req.query());
       return c.json(page(await history.deliveries(c.var.scope, query, query), query.limit));
     })
-    .get('/:id', async (c) => c.json(await history.delivery(c.var.scope, c.req.param('id'))))
-    .post('/:id/redeliver', async (c) => {
+    .get('/:id', requireScope('deliveries:read'), async (c) => c.json(await history.delivery(c.var.scope, c.req.param('id'))))
+    .post('/:id/redeliver', requireScope('deliveries:redeliver'), async (c) => {
       const result = await redelivery.redeliver(c.var.scope, c.req.param('id'));
       return c.json({ id: result.id, webhookId: result.id, series: result.series, status: 'pending' }, 202);
     });
@@ -23,7 +23,7 @@ export function deliveryRoutes({ history, redelivery }: Deps) {
 /** `/v1/dead-letters`: list, read, redeliver in bulk (by endpoint, time range or ids), dismiss. */
 export function deadLetterRoutes({ history, redelivery }: Deps) {
   return new Hono<AuthEnv>()
-    .get('/', async (c) => {
+    .get('/', requireScope('deliveries:read'), async (c) => {
       const query = parseWith(deadLetterQuerySchema, c.req.query());
       const data = await history.deadLetters(
         c.var.scope,
@@ -37,7 +37,7 @@ export function deadLetterRoutes({ history, redelivery }: Deps) {
       );
       return c.json(page(data, query.limit));
     })
-    .post('/redeliver', async (c) => {
+    .post('/redeliver', requireScope('deliveries:redeliver'), async (c) => {
       const body = await readJson(c, bulkRedeliverSchema, SMALL_BODY_LIMIT);
       const result = await redelivery.redeliverDeadLetters(c.var.scope, {
         endpointId: body.endpointId,
@@ -47,8 +47,8 @@ export function deadLetterRoutes({ history, redelivery }: Deps) {
       });
       return c.json(result, 202);
     })
-    .get('/:id', async (c) => c.json(await history.deadLetter(c.var.scope, c.req.param('id'))))
-    .post('/:id/dismiss', async (c) => {
+    .get('/:id', requireScope('deliveries:read'), async (c) => c.json(await history.deadLetter(c.var.scope, c.req.param('id'))))
+    .post('/:id/dismiss', requireScope('deliveries:redeliver'), async (c) => {
       await redelivery.dismiss(c.var.scope, c.req.param('id'));
       return c.json(await history.deadLetter(c.var.scope, c.req.param('id')));
     });

@@ -3,7 +3,7 @@ import type { Clock } from '../../clock.ts';
 import type { Db } from '../../db/index.ts';
 import { endpointService, type TargetGuard } from '../../publisher/index.ts';
 import type { SecretBox } from '../../secrets/index.ts';
-import type { AuthEnv } from '../auth.ts';
+import { requireScope, type AuthEnv } from '../auth.ts';
 import { parseWith, readJson } from '../request.ts';
 import { endpointCreateSchema, endpointPatchSchema, page, rotateSchema, SMALL_BODY_LIMIT } from '../schemas.ts';
 import { z } from 'zod';
@@ -14,6 +14,7 @@ const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).def
 export function endpointRoutes({ db, clock, guard, secretBox }: { db: Db; clock: Clock; guard: TargetGuard; secretBox: SecretBox }) {
   const endpoints = endpointService({ db, clock, guard, secretBox });
   return new Hono<AuthEnv>()
+    .use('*', requireScope('endpoints:manage'))
     .post('/', async (c) => {
       const input = await readJson(c, endpointCreateSchema, SMALL_BODY_LIMIT);
       const { endpoint, secret } = await endpoints.create(c.var.scope, input);

@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { GatewayError, invalid } from '../../errors.ts';
 import type { HistoryService, Publisher } from '../../publisher/index.ts';
-import type { AuthEnv } from '../auth.ts';
+import { requireScope, type AuthEnv } from '../auth.ts';
 import { parseWith, readJson } from '../request.ts';
 import { page, pageSchema, publishSchema } from '../schemas.ts';
 
@@ -12,7 +12,7 @@ const CORRELATION_ID = /^[\x21-\x7e]{1,200}$/;
 /** `/v1/events`: publish (202 only after the commit), read one with its deliveries, list. */
 export function eventRoutes({ publisher, history, maxPayloadBytes }: { publisher: Publisher; history: HistoryService; maxPayloadBytes: number }) {
   return new Hono<AuthEnv>()
-    .post('/', async (c) => {
+    .post('/', requireScope('events:publish'), async (c) => {
       const body = await readJson(c, publishSchema, maxPayloadBytes + ENVELOPE_ALLOWANCE);
       const payloadBytes = Buffer.byteLength(JSON.stringify(body.payload));
       if (payloadBytes > maxPayloadBytes)
@@ -45,9 +45,9 @@ export function eventRoutes({ publisher, history, maxPayloadBytes }: { publisher
         202,
       );
     })
-    .get('/', async (c) => {
+    .get('/', requireScope('deliveries:read'), async (c) => {
       const query = parseWith(pageSchema.extend({ type: z.string().optional() }), c.req.query());
       return c.json(page(await history.events(c.var.scope, { type: query.type }, query), query.limit));
     })
-    .get('/:id', async (c) => c.json(await history.event(c.var.scope, c.req.param('id'))));
+    .get('/:id', requireScope('deliveries:read'), async (c) => c.json(await history.event(c.var.scope, c.req.param('id'))));
 }

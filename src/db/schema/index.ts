@@ -18,3 +18,4 @@ export {
   type CircuitBreakerRow,
   type CircuitBreakerTransition,
 } from './breaker.ts';
+export { apiTokens, type ApiToken } from './tokens.ts';
