@@ -54,3 +54,13 @@ export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
   // drizzle wraps driver errors (DrizzleQueryError) with the original as `cause`.
   return 'cause' in error && isDatabaseUnavailable(error.cause, depth + 1);
 }
+
+/**
+ * True when Postgres refused a value the caller sent (SQLSTATE class 22, data exception: a NUL
+ * character in text or JSON, a number out of range...). Statements are atomic, so nothing was written.
+ */
+export function isInvalidData(error: unknown, depth = 0): boolean {
+  if (typeof error !== 'object' || error === null || depth > 5) return false;
+  if ('code' in error && typeof error.code === 'string' && /^22[0-9A-Z]{3}$/.test(error.code)) return true;
+  return 'cause' in error && isInvalidData(error.cause, depth + 1);
+}

@@ -42,6 +42,8 @@ describe('bad input gets a 4xx with a stable code and writes nothing', () => {
     ['reserved custom header', '/v1/endpoints', { url: 'http://127.0.0.1:9/x', headers: { 'Webhook-Signature': 'x' } }, 400, 'invalid_header'],
     ['header with newline', '/v1/endpoints', { url: 'http://127.0.0.1:9/x', headers: { 'X-A': 'a\r\nb' } }, 400, 'invalid_header'],
     ['bad bulk time', '/v1/dead-letters/redeliver', { since: 'yesterday' }, 400, 'validation_failed'],
+    ['NUL in a payload', '/v1/events', { type: 'a.b', payload: { text: 'a\u0000b' } }, 400, 'invalid_value'],
+    ['NUL in a description', '/v1/endpoints', { url: 'http://127.0.0.1:9/x', description: 'a\u0000b' }, 400, 'invalid_value'],
   ];
   for (const [name, path, body, status, code] of cases) {
     it(name, async () => {

@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { isDatabaseUnavailable, GatewayError, type ErrorKind } from '../errors.ts';
+import { isDatabaseUnavailable, isInvalidData, GatewayError, type ErrorKind } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 
 const STATUS: Record<ErrorKind, ContentfulStatusCode> = {
@@ -27,6 +27,8 @@ export function createErrorHandler(logger: Logger) {
       c.header('Retry-After', '5');
       return c.json(errorBody('database_unavailable', 'the database is unavailable; nothing was written, retry later'), 503);
     }
+    if (isInvalidData(error))
+      return c.json(errorBody('invalid_value', 'a value cannot be stored (for example a NUL character in text or JSON)'), 400);
     if (error instanceof HTTPException) return c.json(errorBody('http_error', error.message), error.status as ContentfulStatusCode);
     logger.error({ err: error, path: c.req.path }, 'unhandled error');
     return c.json(errorBody('internal_error', 'internal error'), 500);
