@@ -83,6 +83,8 @@ const envSchema = z.object({
   DELIVERY_TIMEOUT: duration('30s'),
   RESPONSE_BODY_LIMIT: byteSize('4kb'),
   MAX_PAYLOAD_BYTES: byteSize('256kb'),
+  API_RATE_LIMIT: int(5000, 0, 1_000_000),
+  API_RATE_BURST: int(0, 0, 10_000_000),
   WORKER_CONCURRENCY: int(100, 1, 10_000),
   RECONCILE_INTERVAL: duration('5s'),
   RECONCILE_GRACE: duration('10s'),
@@ -146,6 +148,8 @@ export type Config = {
   deliveryTimeoutMs: number;
   responseBodyLimit: number;
   maxPayloadBytes: number;
+  /** Requests per second per token (0: unlimited), and the burst allowed above it. */
+  apiRateLimit: { ratePerSecond: number; burst: number };
   workerConcurrency: number;
   reconcileIntervalMs: number;
   reconcileGraceMs: number;
@@ -198,6 +202,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     deliveryTimeoutMs: e.DELIVERY_TIMEOUT,
     responseBodyLimit: e.RESPONSE_BODY_LIMIT,
     maxPayloadBytes: e.MAX_PAYLOAD_BYTES,
+    apiRateLimit: { ratePerSecond: e.API_RATE_LIMIT, burst: e.API_RATE_BURST || e.API_RATE_LIMIT * 2 },
     workerConcurrency: e.WORKER_CONCURRENCY,
     reconcileIntervalMs: e.RECONCILE_INTERVAL,
     reconcileGraceMs: e.RECONCILE_GRACE,

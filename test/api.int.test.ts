@@ -190,3 +190,29 @@ describe('SSRF guard (ALLOW_PRIVATE_TARGETS=false)', () => {
     }
   });
 });
+
+describe('per-token rate limit', () => {
+  it('answers 429 with Retry-After once a token exceeds its rate, without affecting other tokens', async () => {
+    const limited = await startTestGateway('ratelimit', { API_RATE_LIMIT: '5', API_RATE_BURST: '5' });
+    try {
+      const tenant = (await limited.api<{ id: string }>('/v1/tenants', { body: { name: 'r' } })).body.id;
+      const issue = async () => (await limited.api<{ token: string }>(`/v1/tenants/${tenant}/tokens`, { body: { scopes: ['deliveries:read'] } })).body.token;
+      const [first, second] = [await issue(), await issue()];
+      const read = (token: string) => limited.api<ErrorBody>('/v1/deliveries', { headers: { authorization: `Bearer ${token}` } });
+      const statuses: number[] = [];
+      let limitedResponse: Awaited<ReturnType<typeof read>> | undefined;
+      for (let i = 0; i < 8; i++) {
+        const response = await read(first!);
+        statuses.push(response.status);
+        if (response.status === 429) limitedResponse = response;
+      }
+      expect(statuses.slice(0, 5)).toEqual([200, 200, 200, 200, 200]);
+      expect(limitedResponse?.body.error.code).toBe('rate_limited');
+      expect(Number(limitedResponse?.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      // Another token has its own bucket.
+      expect((await read(second!)).status).toBe(200);
+    } finally {
+      await limited.stop();
+    }
+  });
+});

@@ -7,6 +7,7 @@ import type { SecretBox } from '../secrets/index.ts';
 import { createTargetGuard, historyService, redeliveryService, type DeliveryQueue, type Publisher } from '../publisher/index.ts';
 import { bearerAuth, type AuthEnv } from './auth.ts';
 import { createErrorHandler, errorBody } from './errors.ts';
+import { rateLimit } from './rate-limit.ts';
 import { breakerRoutes } from './routes/breaker.ts';
 import { deadLetterRoutes, deliveryRoutes } from './routes/deliveries.ts';
 import { endpointRoutes } from './routes/endpoints.ts';
@@ -21,7 +22,7 @@ export type AppDeps = {
   publisher: Publisher;
   clock: Clock;
   logger: Logger;
-  config: Pick<Config, 'adminToken' | 'maxPayloadBytes' | 'breaker' | 'allowPrivateTargets' | 'allowedTargetCidrs' | 'httpsOnly'>;
+  config: Pick<Config, 'adminToken' | 'maxPayloadBytes' | 'apiRateLimit' | 'breaker' | 'allowPrivateTargets' | 'allowedTargetCidrs' | 'httpsOnly'>;
   secretBox: SecretBox;
   readiness: ReadinessCheck;
 };
@@ -45,6 +46,7 @@ export function createApp(deps: AppDeps) {
 
   const v1 = new Hono<AuthEnv>()
     .use('*', bearerAuth(config.adminToken, tenants))
+    .use('*', rateLimit({ ...config.apiRateLimit, clock }))
     .route('/endpoints', endpointRoutes({ db, clock, guard, secretBox }))
     .route('/endpoints', breakerRoutes({ db, clock, defaults: config.breaker, secretBox }))
     .route('/events', eventRoutes({ publisher, history, maxPayloadBytes: config.maxPayloadBytes }))
