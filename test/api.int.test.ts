@@ -216,3 +216,12 @@ describe('per-token rate limit', () => {
     }
   });
 });
+
+describe('request header limits', () => {
+  it('answers 431 to too many headers or too many header bytes', async () => {
+    const many = Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`x-h${i}`, 'v']));
+    expect((await gw.api<ErrorBody>('/v1/endpoints', { headers: many })).status).toBe(431);
+    expect((await gw.api<ErrorBody>('/v1/endpoints', { headers: { 'x-big': 'v'.repeat(20_000) } })).status).toBe(431);
+    expect((await gw.api('/v1/endpoints')).status).toBe(200);
+  });
+});

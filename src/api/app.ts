@@ -16,6 +16,9 @@ import { healthRoutes, type ReadinessCheck } from './routes/health.ts';
 import { tenantRoutes } from './routes/tenants.ts';
 import { tenantService } from '../tenants/index.ts';
 
+/** Most request headers accepted (Node's own limit on their total size is 16 KiB). */
+const MAX_REQUEST_HEADERS = 100;
+
 export type AppDeps = {
   db: Db;
   queue: DeliveryQueue;
@@ -55,6 +58,14 @@ export function createApp(deps: AppDeps) {
     .route('/', tenantRoutes({ tenants }));
 
   return new Hono()
+    .use('*', async (c, next) => {
+      // Node already refuses more than 16 KiB of headers (431); this bounds their number too.
+      let count = 0;
+      c.req.raw.headers.forEach(() => count++);
+      if (count > MAX_REQUEST_HEADERS)
+        return c.json(errorBody('too_many_headers', `at most ${MAX_REQUEST_HEADERS} request headers`), 431);
+      return next();
+    })
     .route('/', healthRoutes(deps.readiness))
     .route('/v1', v1)
     .notFound((c) => c.json(errorBody('route_not_found', `no route for ${c.req.method} ${c.req.path}`), 404))
