@@ -86,6 +86,7 @@ const envSchema = z.object({
   API_RATE_LIMIT: int(5000, 0, 1_000_000),
   API_RATE_BURST: int(0, 0, 10_000_000),
   WORKER_CONCURRENCY: int(100, 1, 10_000),
+  JOB_LOCK_DURATION: duration('30s'),
   RECONCILE_INTERVAL: duration('5s'),
   RECONCILE_GRACE: duration('10s'),
   RECONCILE_BATCH: int(1000, 1, 100_000),
@@ -151,6 +152,8 @@ export type Config = {
   /** Requests per second per token (0: unlimited), and the burst allowed above it. */
   apiRateLimit: { ratePerSecond: number; burst: number };
   workerConcurrency: number;
+  /** How long a worker's claim on a job lasts without renewal: a crashed worker's jobs are taken over after it. */
+  jobLockMs: number;
   reconcileIntervalMs: number;
   reconcileGraceMs: number;
   reconcileBatch: number;
@@ -204,6 +207,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxPayloadBytes: e.MAX_PAYLOAD_BYTES,
     apiRateLimit: { ratePerSecond: e.API_RATE_LIMIT, burst: e.API_RATE_BURST || e.API_RATE_LIMIT * 2 },
     workerConcurrency: e.WORKER_CONCURRENCY,
+    jobLockMs: e.JOB_LOCK_DURATION,
     reconcileIntervalMs: e.RECONCILE_INTERVAL,
     reconcileGraceMs: e.RECONCILE_GRACE,
     reconcileBatch: e.RECONCILE_BATCH,

@@ -92,6 +92,7 @@ export async function startGateway(options: { config: Config; role: Role; logger
       connection: workerRedis,
       prefix: config.queuePrefix,
       concurrency: config.workerConcurrency,
+      lockMs: config.jobLockMs,
       breaker,
       secretBox,
       breakerDefaults: { ...config.breaker, trialLeaseMs: config.deliveryTimeoutMs + 5_000 },

@@ -138,7 +138,7 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps): (job: Deli
   }
 }
 
-export type DeliveryWorkerOptions = DeliveryProcessorDeps & { connection: Redis; prefix: string; concurrency: number };
+export type DeliveryWorkerOptions = DeliveryProcessorDeps & { connection: Redis; prefix: string; concurrency: number; lockMs: number };
 
 /**
  * Starts a BullMQ worker running the delivery processor. `close()` stops taking jobs and waits for
@@ -152,8 +152,9 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): { worker: 
     concurrency: options.concurrency,
     removeOnComplete: { count: 0 },
     removeOnFail: { count: 0 },
-    // The stall check recovers jobs of a crashed worker; a per-attempt timeout is far below this.
-    stalledInterval: 30_000,
+    // Locks are renewed while a job runs; a crashed worker's jobs are found by the stall check and run again.
+    lockDuration: options.lockMs,
+    stalledInterval: options.lockMs,
     maxStalledCount: 5,
   });
   worker.on('error', (error) => options.logger.error({ err: error }, 'delivery worker error'));

@@ -17,7 +17,7 @@ export function startGatewayProcess(role: 'all' | 'api' | 'worker', env: Record<
     child,
     output,
     async stop(signal = 'SIGTERM') {
-      if (child.exitCode !== null) return child.exitCode;
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       child.kill(signal);
       const [code] = (await once(child, 'exit')) as [number | null];
       return code;
