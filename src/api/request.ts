@@ -9,7 +9,8 @@ import { GatewayError, invalid } from '../errors.ts';
 export async function readJson<T extends z.ZodType>(c: Context, schema: T, maxBytes: number): Promise<z.infer<T>> {
   const declared = Number(c.req.header('content-length') ?? '0');
   if (declared > maxBytes) throw tooLarge(maxBytes);
-  const buffer = await readBody(c.req.raw, maxBytes);
+  const incoming = nodeIncoming(c);
+  const buffer = incoming ? await readNodeBody(incoming, maxBytes) : await readBody(c.req.raw, maxBytes);
   let value: unknown;
   try {
     value = buffer.byteLength === 0 ? undefined : JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(buffer));
@@ -31,6 +32,55 @@ export function parseWith<T extends z.ZodType>(schema: T, value: unknown): z.inf
     throw invalid('validation_failed', message);
   }
   return result.data;
+}
+
+type NodeIncoming = {
+  on(event: 'data' | 'end' | 'error', listener: (value: Buffer & Error) => void): unknown;
+  off(event: 'data' | 'end' | 'error', listener: (value: Buffer & Error) => void): unknown;
+  pause(): unknown;
+};
+
+/**
+ * The Node request under @hono/node-server. Reading it directly skips building a web `Request`
+ * and `ReadableStream` for every publish, a measurable share of the API's CPU.
+ */
+function nodeIncoming(c: Context): NodeIncoming | undefined {
+  const env: unknown = c.env;
+  if (typeof env !== 'object' || env === null || !('incoming' in env)) return undefined;
+  const incoming = env.incoming;
+  if (typeof incoming !== 'object' || incoming === null || !('pause' in incoming) || !('on' in incoming)) return undefined;
+  return incoming as NodeIncoming;
+}
+
+function readNodeBody(incoming: NodeIncoming, maxBytes: number): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const stop = () => {
+      incoming.off('data', onData);
+      incoming.off('end', onEnd);
+      incoming.off('error', onError);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.byteLength;
+      if (size <= maxBytes) return void chunks.push(chunk);
+      // Stop reading (the rest is never buffered); the 413 is answered and the connection then closed.
+      stop();
+      incoming.pause();
+      reject(tooLarge(maxBytes));
+    };
+    const onEnd = () => {
+      stop();
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
+    };
+    const onError = (error: Error) => {
+      stop();
+      reject(error);
+    };
+    incoming.on('data', onData);
+    incoming.on('end', onEnd);
+    incoming.on('error', onError);
+  });
 }
 
 /** Reads a request body, giving up as soon as it passes `maxBytes` (a chunked upload has no length to check first). */

@@ -4,7 +4,7 @@ import * as schema from './schema/index.ts';
 
 export type Schema = typeof schema;
 /** The drizzle database handle used everywhere (postgres.js underneath). */
-export type Db = PostgresJsDatabase<Schema>;
+export type Db = PostgresJsDatabase<Schema> & { $client: Sql };
 /** A drizzle transaction, as passed to `db.transaction(async (tx) => ...)`. */
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 

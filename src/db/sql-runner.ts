@@ -17,6 +17,13 @@ const dialect = new PgDialect();
  * returns timestamps as strings while a plain postgres.js client returns `Date`s.
  */
 export async function runSql<Row extends Record<string, unknown>>(runner: SqlRunner, statement: SQL): Promise<Row[]> {
+  if ('$client' in runner) {
+    // Named prepared statements: postgres.js describes a statement once per connection and then
+    // binds and executes it in ONE round trip (drizzle's `execute` describes every time: two).
+    const query = dialect.sqlToQuery(statement);
+    const rows = await runner.$client.unsafe<Row[]>(query.sql, query.params as never[], { prepare: true });
+    return [...rows];
+  }
   if ('execute' in runner) {
     const rows = await runner.execute<Row>(statement);
     return [...rows] as Row[];

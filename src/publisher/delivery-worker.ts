@@ -9,6 +9,7 @@ import { buildWebhookHeaders } from '../signature/index.ts';
 import type { AttemptOutcome } from './attempt-outcome.ts';
 import type { DeadLetterFile } from './dead-letter-file.ts';
 import { createBatcher } from './batcher.ts';
+import { createNodeHmac } from './node-hmac.ts';
 import { loadDeliveryContexts, recordAttempts, type AttemptRecord, type DeliveryContext, type RecordResult } from './delivery-store.ts';
 import type { HttpSender } from './http-sender.ts';
 import { DELIVERY_QUEUE, type DeliveryJob, type DeliveryQueue } from './queue.ts';
@@ -68,6 +69,7 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps): (job: Deli
   // Concurrent jobs share their Postgres round trips: one query loads many deliveries, one statement records many attempts.
   const loadContext = createBatcher((ids: string[]) => loadDeliveryContexts(db, ids), { maxBatch: 100 });
   const recordAttempt = createBatcher<AttemptRecord, RecordResult>((records) => recordAttempts(db, records), { maxBatch: 100 });
+  const mac = createNodeHmac();
 
   return async function processDelivery(job) {
     const context = await loadContext(job.deliveryId);
@@ -133,7 +135,7 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps): (job: Deli
       body,
       secrets: context.secrets.map((secret) => deps.secretBox.open(secret)),
       correlationId: context.correlationId,
-    });
+    }, mac);
     return sender.send({ url: context.url, headers: { ...context.customHeaders, ...signed }, body });
   }
 }

@@ -36,7 +36,9 @@ export function createHttpSender(options: HttpSenderOptions): HttpSender {
     headersTimeout: options.timeoutMs,
     bodyTimeout: options.timeoutMs,
   });
-  const deadline = timeout(options.timeoutMs, TimeoutStrategy.Aggressive);
+  // The request has finished (body read or dropped) when the callback returns, so there is nothing to
+  // abort then; aborting anyway would build a DOMException with a stack trace for every delivery.
+  const deadline = timeout(options.timeoutMs, { strategy: TimeoutStrategy.Aggressive, abortOnReturn: false });
   const userAgent = options.userAgent ?? 'webhook-gateway/0.1';
 
   async function send(outgoing: OutgoingRequest): Promise<AttemptOutcome> {

@@ -2,7 +2,7 @@
  * Outgoing delivery headers: Standard Webhooks `webhook-*` plus the
  * `x-webhook-*` mirror for receivers that expect hex `sha256=` signatures.
  */
-import { signMessage, type SignatureInput } from './sign.ts';
+import { signMessage, type MacFunction, type SignatureInput } from './sign.ts';
 
 /** Input to {@link buildWebhookHeaders}. */
 export interface WebhookHeadersInput extends SignatureInput {
@@ -22,6 +22,7 @@ export interface WebhookHeadersInput extends SignatureInput {
  */
 export async function buildWebhookHeaders(
   input: WebhookHeadersInput,
+  mac?: MacFunction,
 ): Promise<Record<string, string>> {
   const { webhookId, timestamp, body, secrets, correlationId } = input;
   const { webhookSignature, xWebhookSignature } = await signMessage({
@@ -29,7 +30,7 @@ export async function buildWebhookHeaders(
     timestamp,
     body,
     secrets,
-  });
+  }, mac);
   const ts = String(timestamp);
   const headers: Record<string, string> = {
     'content-type': 'application/json',

@@ -23,6 +23,6 @@ export {
 } from './secret.ts';
 export { hmacSha256, toBase64, toHex, timingSafeEqual, KEY_CACHE_MAX_ENTRIES } from './hmac.ts';
 export { signMessage, signedContent } from './sign.ts';
-export type { SignatureInput, SignedMessage } from './sign.ts';
+export type { MacFunction, SignatureInput, SignedMessage } from './sign.ts';
 export { buildWebhookHeaders } from './headers.ts';
 export type { WebhookHeadersInput } from './headers.ts';
