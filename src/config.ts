@@ -87,6 +87,8 @@ const envSchema = z.object({
   API_RATE_BURST: int(0, 0, 10_000_000),
   WORKER_CONCURRENCY: int(100, 1, 10_000),
   JOB_LOCK_DURATION: duration('30s'),
+  ENDPOINT_CONCURRENCY: int(10, 1, 10_000),
+  ENDPOINT_SLOW_AFTER: duration('1s'),
   RECONCILE_INTERVAL: duration('5s'),
   RECONCILE_GRACE: duration('10s'),
   RECONCILE_BATCH: int(1000, 1, 100_000),
@@ -154,6 +156,10 @@ export type Config = {
   workerConcurrency: number;
   /** How long a worker's claim on a job lasts without renewal: a crashed worker's jobs are taken over after it. */
   jobLockMs: number;
+  /** Requests in flight per new or slow endpoint, per worker process (fast endpoints are not limited). */
+  endpointConcurrency: number;
+  /** A request slower than this makes its endpoint slow (limited to `endpointConcurrency`). */
+  endpointSlowAfterMs: number;
   reconcileIntervalMs: number;
   reconcileGraceMs: number;
   reconcileBatch: number;
@@ -208,6 +214,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     apiRateLimit: { ratePerSecond: e.API_RATE_LIMIT, burst: e.API_RATE_BURST || e.API_RATE_LIMIT * 2 },
     workerConcurrency: e.WORKER_CONCURRENCY,
     jobLockMs: e.JOB_LOCK_DURATION,
+    endpointConcurrency: e.ENDPOINT_CONCURRENCY,
+    endpointSlowAfterMs: e.ENDPOINT_SLOW_AFTER,
     reconcileIntervalMs: e.RECONCILE_INTERVAL,
     reconcileGraceMs: e.RECONCILE_GRACE,
     reconcileBatch: e.RECONCILE_BATCH,

@@ -11,6 +11,7 @@ import {
   createDeadLetterFile,
   createDeliveryQueue,
   createDeliveryWorker,
+  createEndpointGate,
   createHttpSender,
   createOutboxDispatcher,
   createPublisher,
@@ -97,6 +98,12 @@ export async function startGateway(options: { config: Config; role: Role; logger
       secretBox,
       breakerDefaults: { ...config.breaker, trialLeaseMs: config.deliveryTimeoutMs + 5_000 },
       onRecovered,
+      gate: createEndpointGate({
+        clock,
+        limit: config.endpointConcurrency,
+        slowAfterMs: config.endpointSlowAfterMs,
+        timeoutMs: config.deliveryTimeoutMs,
+      }),
     });
     reconciler = createReconciler({
       db: database.db,

@@ -1,4 +1,4 @@
-import { Worker, type Job } from 'bullmq';
+import { DelayedError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { breakerOutcome, type Breaker, type BreakerConfig, type Transition } from '../breaker/index.ts';
 import type { Clock } from '../clock.ts';
@@ -9,6 +9,7 @@ import { buildWebhookHeaders } from '../signature/index.ts';
 import type { AttemptOutcome } from './attempt-outcome.ts';
 import type { DeadLetterFile } from './dead-letter-file.ts';
 import { createBatcher } from './batcher.ts';
+import type { EndpointGate } from './endpoint-gate.ts';
 import { createNodeHmac } from './node-hmac.ts';
 import { loadDeliveryContexts, recordAttempts, type AttemptRecord, type DeliveryContext, type RecordResult } from './delivery-store.ts';
 import type { HttpSender } from './http-sender.ts';
@@ -18,6 +19,8 @@ import { decideNextStep, type RetryPolicy } from './retry-schedule.ts';
 /** What processing one job did; useful for tests and logs. */
 export type JobResult =
   | { kind: 'stale'; why: string }
+  /** The endpoint is busy and slow: try this job again at `retryAt` (no attempt was made). */
+  | { kind: 'deferred'; retryAt: number }
   | { kind: 'attempted'; outcome: AttemptOutcome; step: ReturnType<typeof decideNextStep>; moved: boolean };
 
 export type DeliveryProcessorDeps = {
@@ -36,6 +39,8 @@ export type DeliveryProcessorDeps = {
   secretBox: SecretBox;
   /** Called when an endpoint's breaker closes again after an outage that started at `since`. */
   onRecovered?: ((endpointId: string, since: number) => void) | undefined;
+  /** Per-endpoint request slots in this process; undefined means no per-endpoint limit. */
+  gate?: EndpointGate | undefined;
 };
 
 /** The breaker thresholds for one endpoint: its overrides, else the defaults. */
@@ -79,8 +84,16 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps): (job: Deli
     if (context.status !== 'pending' && context.status !== 'failed')
       return { kind: 'stale', why: `delivery is ${context.status}` };
 
+    const slot = context.enabled ? deps.gate?.enter(context.endpointId) : undefined;
+    if (slot && !slot.allowed) return { kind: 'deferred', retryAt: slot.retryAt };
     const startedAt = clock.now();
-    const outcome = await attempt(context, startedAt);
+    let outcome: AttemptOutcome | undefined;
+    try {
+      outcome = await attempt(context, startedAt);
+    } finally {
+      // Only a request that went out teaches the gate how fast the endpoint is.
+      slot?.release(outcome !== undefined && wentOut(outcome));
+    }
     const step = decideNextStep(outcome, job.attempt, policy);
     const nextAttemptAt = step.kind === 'retry' ? clock.now() + step.delayMs : null;
     const trigger = job.attempt === 1 && context.seriesTrigger === 'manual' ? 'manual' : 'scheduled';
@@ -140,6 +153,12 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps): (job: Deli
   }
 }
 
+const NO_REQUEST: ReadonlySet<string> = new Set(['circuit_open', 'endpoint_disabled', 'invalid_target']);
+
+function wentOut(outcome: AttemptOutcome): boolean {
+  return outcome.ok || !NO_REQUEST.has(outcome.reason);
+}
+
 export type DeliveryWorkerOptions = DeliveryProcessorDeps & { connection: Redis; prefix: string; concurrency: number; lockMs: number };
 
 /**
@@ -148,7 +167,14 @@ export type DeliveryWorkerOptions = DeliveryProcessorDeps & { connection: Redis;
  */
 export function createDeliveryWorker(options: DeliveryWorkerOptions): { worker: Worker<DeliveryJob, JobResult>; close(): Promise<void> } {
   const process = createDeliveryProcessor(options);
-  const worker = new Worker<DeliveryJob, JobResult>(DELIVERY_QUEUE, (job: Job<DeliveryJob>) => process(job.data), {
+  const run = async (job: Job<DeliveryJob>, token?: string): Promise<JobResult> => {
+    const result = await process(job.data);
+    if (result.kind !== 'deferred') return result;
+    // Same job, same id, back to the delayed set: not an attempt, so the delivery's schedule is unchanged.
+    await job.moveToDelayed(Date.now() + Math.max(0, result.retryAt - options.clock.now()), token);
+    throw new DelayedError();
+  };
+  const worker = new Worker<DeliveryJob, JobResult>(DELIVERY_QUEUE, run, {
     connection: options.connection,
     prefix: options.prefix,
     concurrency: options.concurrency,
