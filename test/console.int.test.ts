@@ -229,6 +229,35 @@ describe('dead letters', () => {
   });
 });
 
+describe('redelivery', () => {
+  it('redelivers the selected dead letters and a delivery from its page; a disabled endpoint answers 409', async () => {
+    const { endpoint, letters } = await deadLetters(3, 'selected');
+    const [a, b, c] = letters;
+    accept = true;
+    const before = receiver.requests.length;
+    const selected = await console_.post('/admin/dead-letters/redeliver', { _csrf: console_.csrf, mode: 'selected', ids: [a!.id, b!.id], endpointId: endpoint.id });
+    expect(selected.location).toBe(`/admin/dead-letters?endpointId=${endpoint.id}&notice=redelivered&count=2&skipped=0`);
+    await waitFor('two selected redeliveries', () => receiver.requests.length >= before + 2);
+    expect(receiver.requests.slice(before).map((request) => request.headers['webhook-id']).sort()).toEqual([a!.deliveryId, b!.deliveryId].sort());
+    expect((await gw.api<DeadLetterView>(`/v1/dead-letters/${c!.id}`)).body.status).toBe('open');
+
+    const fromPage = await console_.post(`/admin/deliveries/${c!.deliveryId}/redeliver`, { _csrf: console_.csrf });
+    expect(fromPage.location).toBe(`/admin/deliveries/${c!.deliveryId}?notice=delivery_redelivered&count=2`);
+    await waitFor('the delivery redelivered', () => receiver.requests.some((request, index) => index >= before + 2 && request.headers['webhook-id'] === c!.deliveryId));
+    const page = await console_.get(fromPage.location!);
+    expect(page.html).toContain('Delivery queued for redelivery (attempt series 2).');
+    expect(page.html).toContain('data-attempt="2.1"');
+    accept = false;
+
+    await gw.api(`/v1/endpoints/${endpoint.id}`, { method: 'PATCH', body: { enabled: false } });
+    const disabled = await console_.post(`/admin/deliveries/${a!.deliveryId}/redeliver`, { _csrf: console_.csrf });
+    expect(disabled.status).toBe(409);
+    expect(disabled.html).toContain('the endpoint is disabled');
+    const reset = await console_.post('/admin/endpoints/01a20000-0000-7000-8000-000000000000/breaker/reset', { _csrf: console_.csrf });
+    expect(reset.status).toBe(404);
+  });
+});
+
 describe('pages', () => {
   it('escape every value and show no secret', async () => {
     const created = (
@@ -257,6 +286,17 @@ describe('pages', () => {
     expect(pages[0]!.html).toContain('custom headers: x-api-key');
     expect(pages[1]!.html).toContain('&lt;img src=x onerror=alert(1)&gt; rejected');
     expect(pages[2]!.html).toContain('&lt;/pre&gt;&lt;script&gt;');
+  });
+
+  it('list the endpoints of every tenant with the tenant name', async () => {
+    const tenant = (await gw.api<{ id: string }>('/v1/tenants', { body: { name: 'Acme <Corp>' } })).body;
+    const token = (await gw.api<{ token: string }>(`/v1/tenants/${tenant.id}/tokens`, { body: { scopes: ['endpoints:manage'] } })).body.token;
+    const created = await gw.api<EndpointView>('/v1/endpoints', { body: { url: `${receiver.url}/acme`, eventTypes: ['acme.*'] }, headers: { authorization: `Bearer ${token}` } });
+    expect(created.status).toBe(201);
+    const page = await console_.get('/admin');
+    const row = page.html.slice(page.html.indexOf(`data-endpoint-id="${created.body.id}"`));
+    expect(row.slice(0, row.indexOf('</tr>'))).toContain('Acme &lt;Corp&gt;');
+    expect(page.html).toContain('>default<');
   });
 
   it('answer unknown ids with a 404 page and send a CSP that allows no script', async () => {

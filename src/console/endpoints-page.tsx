@@ -74,6 +74,7 @@ function EndpointsPage(props: { rows: Row[]; page: PageContext; notice: ReturnTy
           <thead>
             <tr>
               <th>URL</th>
+              <th>Tenant</th>
               <th>Event types</th>
               <th>Status</th>
               <th>Breaker</th>
@@ -94,6 +95,9 @@ function EndpointsPage(props: { rows: Row[]; page: PageContext; notice: ReturnTy
                   {Object.keys(endpoint.headers).length > 0 && (
                     <div class="muted">custom headers: {Object.keys(endpoint.headers).join(', ')}</div>
                   )}
+                </td>
+                <td class="tenant" title={health?.tenant.id}>
+                  {health?.tenant.name ?? '—'}
                 </td>
                 <td class="mono">{endpoint.eventTypes.length === 0 ? '*' : endpoint.eventTypes.join(', ')}</td>
                 <td>

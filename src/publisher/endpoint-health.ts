@@ -8,6 +8,7 @@ import { isUuid } from './ids.ts';
 /** How an endpoint is doing: its stored breaker, its attempts since a time, its open dead letters. */
 export type EndpointHealth = {
   endpointId: string;
+  tenant: { id: string; name: string };
   breaker: StoredBreaker;
   recent: { attempts: number; succeeded: number };
   openDeadLetters: number;
@@ -20,7 +21,7 @@ function uuidV7Floor(ms: number): string {
 }
 
 /**
- * Health of the given endpoints (within the caller's scope) in one query: breaker state, attempts
+ * Health of the given endpoints (within the caller's scope) in one query: tenant, breaker state, attempts
  * and successes started at or after `since` (fast failures of an open breaker count as failures),
  * and how many dead letters are open. Unknown or foreign ids are left out.
  */
@@ -29,12 +30,13 @@ export async function endpointHealth(db: Db, scope: Scope, endpointIds: readonly
   const result = new Map<string, EndpointHealth>();
   if (ids.length === 0) return result;
   const idArray = `{${ids.join(',')}}`;
-  const rows = await runSql<BreakerRow & { id: string; attempts: number; succeeded: number; open_dead_letters: number }>(
+  const rows = await runSql<BreakerRow & { id: string; tenant_id: string; tenant_name: string; attempts: number; succeeded: number; open_dead_letters: number }>(
     db,
     sql`
-    select ep.id, ${BREAKER_COLUMNS}, coalesce(r.attempts, 0) as attempts, coalesce(r.succeeded, 0) as succeeded,
+    select ep.id, ep.tenant_id, t.name as tenant_name, ${BREAKER_COLUMNS}, coalesce(r.attempts, 0) as attempts, coalesce(r.succeeded, 0) as succeeded,
       (select count(*)::int from webhook_failures f where f.endpoint_id = ep.id and f.status = 'open') as open_dead_letters
     from endpoints ep
+    join tenants t on t.id = ep.tenant_id
     left join circuit_breaker_state cb on cb.endpoint_id = ep.id
     left join (
       select d.endpoint_id, count(*)::int as attempts, (count(*) filter (where a.outcome = 'succeeded'))::int as succeeded
@@ -48,6 +50,7 @@ export async function endpointHealth(db: Db, scope: Scope, endpointIds: readonly
   for (const row of rows)
     result.set(row.id, {
       endpointId: row.id,
+      tenant: { id: row.tenant_id, name: row.tenant_name },
       breaker: breakerFromRow(row),
       recent: { attempts: row.attempts, succeeded: row.succeeded },
       openDeadLetters: row.open_dead_letters,
