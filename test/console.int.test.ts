@@ -195,6 +195,13 @@ describe('CSRF protection on every POST', () => {
     expect(noOrigin.status).toBe(403);
     expect((await gw.api<DeadLetterView>(`/v1/dead-letters/${letters[0]!.id}`)).body.status).toBe('open');
 
+    // Behind a proxy that rewrites Host, the public host arrives as X-Forwarded-Host.
+    const proxied = await console_.post('/admin/dead-letters/redeliver', { _csrf: console_.csrf, mode: 'selected' }, {
+      origin: 'https://gateway.example.com',
+      'x-forwarded-host': 'gateway.example.com',
+    });
+    expect(proxied.status).toBe(303);
+
     const accepted = await console_.post(path, { _csrf: console_.csrf });
     expect(accepted.status).toBe(303);
     expect((await gw.api<DeadLetterView>(`/v1/dead-letters/${letters[0]!.id}`)).body.status).toBe('dismissed');

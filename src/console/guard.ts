@@ -36,18 +36,23 @@ export function isHttps(c: Context): boolean {
 
 /**
  * Whether a POST may come from this site. A browser names the page's origin in `Origin` (always on
- * a form POST in current browsers); it must be this host. Without `Origin`, `Sec-Fetch-Site` must not
- * say cross-site. Requests with neither (not from a browser) rely on the CSRF token alone.
+ * a form POST in current browsers); its host must be this request's `Host` or, behind a proxy that
+ * rewrites `Host`, its `X-Forwarded-Host` (a cross-site form cannot set either). Without `Origin`,
+ * `Sec-Fetch-Site` (if sent) must be `same-origin`. Requests with neither (not from a browser) rely
+ * on the CSRF token alone.
  */
 export function fromSameSite(c: Context): boolean {
   const origin = c.req.header('origin');
   if (origin !== undefined) {
     if (origin === 'null') return false;
+    let host: string;
     try {
-      return new URL(origin).host === c.req.header('host');
+      host = new URL(origin).host;
     } catch {
       return false;
     }
+    const forwarded = c.req.header('x-forwarded-host')?.split(',')[0]?.trim();
+    return host === c.req.header('host') || (forwarded !== undefined && host === forwarded);
   }
   const site = c.req.header('sec-fetch-site');
   return site === undefined || site === 'same-origin' || site === 'none';
