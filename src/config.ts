@@ -76,6 +76,7 @@ const envSchema = z.object({
   PORT: int(3000, 0, 65535),
   HOST: z.string().optional(),
   ADMIN_TOKEN: z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters').optional(),
+  ADMIN_SESSION_TTL: duration('8h'),
   RETRY_SCHEDULE: durationList('1m,5m,30m,2h,12h'),
   RETRY_JITTER: z.coerce.number().min(0).max(1).default(0),
   RETRY_AFTER_MAX: duration('24h'),
@@ -144,6 +145,8 @@ export type Config = {
   port: number;
   host: string;
   adminToken: string | undefined;
+  /** How long an admin console login lasts. */
+  adminSessionTtlMs: number;
   retrySchedule: number[];
   retryJitter: number;
   retryAfterMaxMs: number;
@@ -204,6 +207,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     // Without an admin token the API is open, so it only listens on loopback unless HOST says otherwise.
     host: e.HOST ?? (e.ADMIN_TOKEN ? '0.0.0.0' : '127.0.0.1'),
     adminToken: e.ADMIN_TOKEN,
+    adminSessionTtlMs: e.ADMIN_SESSION_TTL,
     retrySchedule: e.RETRY_SCHEDULE,
     retryJitter: e.RETRY_JITTER,
     retryAfterMaxMs: e.RETRY_AFTER_MAX,

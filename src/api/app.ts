@@ -15,6 +15,7 @@ import { eventRoutes } from './routes/events.ts';
 import { healthRoutes, type ReadinessCheck } from './routes/health.ts';
 import { tenantRoutes } from './routes/tenants.ts';
 import { tenantService } from '../tenants/index.ts';
+import { adminConsole } from '../console/index.ts';
 
 /** Most request headers accepted (Node's own limit on their total size is 16 KiB). */
 const MAX_REQUEST_HEADERS = 100;
@@ -25,7 +26,7 @@ export type AppDeps = {
   publisher: Publisher;
   clock: Clock;
   logger: Logger;
-  config: Pick<Config, 'adminToken' | 'maxPayloadBytes' | 'apiRateLimit' | 'breaker' | 'allowPrivateTargets' | 'allowedTargetCidrs' | 'httpsOnly'>;
+  config: Pick<Config, 'adminToken' | 'adminSessionTtlMs' | 'maxPayloadBytes' | 'apiRateLimit' | 'breaker' | 'allowPrivateTargets' | 'allowedTargetCidrs' | 'httpsOnly'>;
   secretBox: SecretBox;
   readiness: ReadinessCheck;
 };
@@ -68,6 +69,7 @@ export function createApp(deps: AppDeps) {
     })
     .route('/', healthRoutes(deps.readiness))
     .route('/v1', v1)
+    .route('/admin', adminConsole({ db, clock, logger, secretBox, history, redelivery, config }))
     .notFound((c) => c.json(errorBody('route_not_found', `no route for ${c.req.method} ${c.req.path}`), 404))
     .onError(createErrorHandler(logger));
 }

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, lt, lte } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, lt, lte } from 'drizzle-orm';
 import { deliveries, deliveryAttempts, events, webhookFailures, type Db, type DeadLetterStatus, type DeliveryStatus } from '../db/index.ts';
 import { invalid, notFound } from '../errors.ts';
 import { tenantFilter, type Scope } from '../scope.ts';
@@ -61,7 +61,7 @@ export function historyService(db: Db) {
 
     async deliveries(
       scope: Scope,
-      filter: { endpointId?: string | undefined; eventId?: string | undefined; status?: DeliveryStatus | undefined },
+      filter: { endpointId?: string | undefined; eventId?: string | undefined; status?: DeliveryStatus | undefined; eventType?: string | undefined },
       page: Page,
     ): Promise<DeliveryView[]> {
       if ((filter.endpointId && !isUuid(filter.endpointId)) || (filter.eventId && !isUuid(filter.eventId))) return [];
@@ -75,6 +75,9 @@ export function historyService(db: Db) {
             filter.endpointId ? eq(deliveries.endpointId, filter.endpointId) : undefined,
             filter.eventId ? eq(deliveries.eventId, filter.eventId) : undefined,
             filter.status ? eq(deliveries.status, filter.status) : undefined,
+            filter.eventType
+              ? inArray(deliveries.eventId, db.select({ id: events.id }).from(events).where(and(eq(events.type, filter.eventType), tenantFilter(scope, events.tenantId))))
+              : undefined,
             before ? lt(deliveries.id, before) : undefined,
           ),
         )

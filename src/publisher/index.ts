@@ -14,6 +14,7 @@ export { createDeadLetterFile, type DeadLetterFile } from './dead-letter-file.ts
 export { buildBody, createDeliveryProcessor, createDeliveryWorker, type JobResult } from './delivery-worker.ts';
 export { createEndpointGate, type EndpointGate } from './endpoint-gate.ts';
 export type { DeadLetterRecord } from './delivery-store.ts';
+export { endpointHealth, type EndpointHealth } from './endpoint-health.ts';
 export { endpointService, type EndpointInput, type EndpointPatch, type EndpointService, type EndpointView } from './endpoints.ts';
 export { isEventType, isEventTypePattern, matchesEventType } from './event-type.ts';
 export { historyService, type HistoryService } from './history.ts';

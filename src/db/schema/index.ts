@@ -19,3 +19,4 @@ export {
   type CircuitBreakerTransition,
 } from './breaker.ts';
 export { apiTokens, type ApiToken } from './tokens.ts';
+export { consoleSessions, type ConsoleSession } from './console-sessions.ts';
