@@ -1,0 +1,216 @@
+/**
+ * One benchmark environment: a recreated Postgres database, its own Redis queue prefix, and the
+ * gateway started as real processes (`node --import tsx src/main.ts api|worker`). Every scenario
+ * gets a fresh one, so no scenario inherits another's rows, queues or warm caches.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import postgres from 'postgres';
+import { migrateDatabase } from '../../src/db/index.ts';
+import { DELIVERY_QUEUE } from '../../src/publisher/index.ts';
+import { deleteRedisPrefix } from '../../test/helpers/gateway.ts';
+import { waitStarted, type GatewayProcess } from '../../test/helpers/processes.ts';
+import { sleep } from './stats.ts';
+
+export const ADMIN_TOKEN = `bench-admin-${randomBytes(12).toString('hex')}`;
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const MAINTENANCE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** Drops and recreates `name`, then applies the migrations; returns its URL. */
+export async function recreateDatabase(name: string): Promise<string> {
+  if (!/^\w+$/.test(name)) throw new Error(`unusable database name: ${name}`);
+  const admin = postgres(MAINTENANCE_URL, { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(`drop database if exists "${name}" with (force)`);
+  } finally {
+    await admin.end({ timeout: 1 });
+  }
+  const url = new URL(MAINTENANCE_URL);
+  url.pathname = `/${name}`;
+  await migrateDatabase(url.toString());
+  return url.toString();
+}
+
+/** Drops a database (cleanup after the run). */
+export async function dropDatabase(name: string): Promise<void> {
+  const admin = postgres(MAINTENANCE_URL, { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(`drop database if exists "${name}" with (force)`);
+  } finally {
+    await admin.end({ timeout: 1 });
+  }
+}
+
+/** Resident memory of a process from /proc: current and peak (VmHWM), in MB. */
+export function readRss(pid: number): { rssMb: number; hwmMb: number } | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+    return { rssMb: kb('VmRSS') / 1024, hwmMb: kb('VmHWM') / 1024 };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Polls a process's RSS every `everyMs` until stopped; `peakMb` is the largest sample seen. */
+export function sampleRss(pid: number, everyMs = 100): { stop(): { peakMb: number; hwmMb: number; samples: number } } {
+  let peak = 0;
+  let samples = 0;
+  const take = () => {
+    const rss = readRss(pid);
+    if (!rss) return;
+    samples += 1;
+    peak = Math.max(peak, rss.rssMb);
+  };
+  take();
+  const timer = setInterval(take, everyMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      take();
+      return { peakMb: peak, hwmMb: readRss(pid)?.hwmMb ?? NaN, samples };
+    },
+  };
+}
+
+export type ApiResponse = { status: number; body: unknown };
+
+export type Environment = {
+  databaseName: string;
+  databaseUrl: string;
+  queuePrefix: string;
+  /** Settings handed to both gateway processes. */
+  env: Record<string, string>;
+  api: GatewayProcess | undefined;
+  worker: GatewayProcess | undefined;
+  apiUrl: string;
+  /** A postgres.js client on the bench database (setup and checks only). */
+  sql: postgres.Sql;
+  queue: Queue;
+  /** Starts the api and worker processes (after any setup done straight in Postgres). */
+  startGateway(): Promise<void>;
+  /** Calls the API as admin. */
+  call(method: string, path: string, body?: unknown): Promise<ApiResponse>;
+  /** Jobs not yet taken by a worker (waiting, paused, prioritized). */
+  queuedJobs(): Promise<number>;
+  close(): Promise<void>;
+};
+
+/**
+ * Creates a fresh environment: database `databaseName` recreated, a new queue prefix. The gateway
+ * processes start on `startGateway()`; `overrides` are added to their environment.
+ */
+export async function createEnvironment(options: { databaseName: string; overrides?: Record<string, string>; workerNodeArgs?: string[] | undefined }): Promise<Environment> {
+  const databaseUrl = await recreateDatabase(options.databaseName);
+  const queuePrefix = `bench${randomBytes(5).toString('hex')}`;
+  const env: Record<string, string> = {
+    DATABASE_URL: databaseUrl,
+    REDIS_URL,
+    QUEUE_PREFIX: queuePrefix,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    ADMIN_TOKEN,
+    LOG_LEVEL: 'info',
+    ALLOW_PRIVATE_TARGETS: 'true',
+    // The benchmark measures the gateway, not the per-token rate limit.
+    API_RATE_LIMIT: '0',
+    SECRETS_KEY: randomBytes(32).toString('base64'),
+    ...options.overrides,
+  };
+  const sql = postgres(databaseUrl, { max: 4, onnotice: () => {} });
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  const queue = new Queue(DELIVERY_QUEUE, { connection: redis, prefix: queuePrefix });
+  const environment: Environment = {
+    databaseName: options.databaseName,
+    databaseUrl,
+    queuePrefix,
+    env,
+    api: undefined,
+    worker: undefined,
+    apiUrl: '',
+    sql,
+    queue,
+    async startGateway() {
+      const api = spawnGateway('api', env, []);
+      const worker = spawnGateway('worker', env, options.workerNodeArgs ?? []);
+      environment.api = api;
+      environment.worker = worker;
+      const [url] = await Promise.all([waitStarted(api), waitStarted(worker)]);
+      if (!url) throw new Error(`the api process did not report its URL:\n${api.output.join('').slice(-2000)}`);
+      environment.apiUrl = url;
+    },
+    async call(method, path, body) {
+      const response = await fetch(`${environment.apiUrl}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await response.text();
+      return { status: response.status, body: text ? (JSON.parse(text) as unknown) : undefined };
+    },
+    async queuedJobs() {
+      const counts = await queue.getJobCounts('waiting', 'paused', 'prioritized');
+      return (counts.waiting ?? 0) + (counts.paused ?? 0) + (counts.prioritized ?? 0);
+    },
+    async close() {
+      await Promise.all([stopProcess(environment.api), stopProcess(environment.worker)]);
+      await queue.close().catch(() => {});
+      redis.disconnect();
+      await sql.end({ timeout: 2 });
+      await deleteRedisPrefix(queuePrefix);
+      await dropDatabase(options.databaseName);
+    },
+  };
+  return environment;
+}
+
+/** Starts `node [nodeArgs] --import tsx src/main.ts <role>` with `env`; its output is kept (diagnostics). */
+function spawnGateway(role: 'api' | 'worker', env: Record<string, string>, nodeArgs: string[]): GatewayProcess {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/main.ts', role], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  const keep = (chunk: Buffer) => {
+    output.push(chunk.toString());
+    if (output.length > 2_000) output.splice(0, 1_000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  return {
+    child,
+    output,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      const exited = once(child, 'exit') as Promise<[number | null]>;
+      child.kill(signal);
+      return (await exited)[0];
+    },
+  };
+}
+
+/** SIGTERM (graceful: in-flight deliveries finish), SIGKILL after 15 s. */
+async function stopProcess(proc: GatewayProcess | undefined): Promise<void> {
+  if (!proc) return;
+  const stopped = proc.stop('SIGTERM');
+  const outcome = await Promise.race([stopped.then(() => 'exited' as const), sleep(15_000).then(() => 'late' as const)]);
+  if (outcome === 'late') {
+    proc.child.kill('SIGKILL');
+    await stopped;
+  }
+}
+
+/** Registers an endpoint through the API; returns its id. */
+export async function registerEndpoint(environment: Environment, url: string, eventTypes: string[]): Promise<string> {
+  const response = await environment.call('POST', '/v1/endpoints', { url, eventTypes });
+  const body = response.body as { id?: unknown } | undefined;
+  if (response.status !== 201 || typeof body?.id !== 'string') throw new Error(`registering ${url} failed: HTTP ${response.status} ${JSON.stringify(response.body)}`);
+  return body.id;
+}

@@ -1,0 +1,246 @@
+/**
+ * Load generators: publishing through the API (open loop at a constant rate, closed loop at a fixed
+ * concurrency, autocannon for the maximum rate), and the bare loops that measure each scenario's
+ * physical limit beside it (postgres.js inserts, undici POSTs).
+ */
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import autocannon from 'autocannon';
+import postgres from 'postgres';
+import { Agent, request } from 'undici';
+import { DEFAULT_TENANT_ID } from '../../src/db/index.ts';
+import { ADMIN_TOKEN } from './environment.ts';
+import { nowMs, summarize, type Summary } from './stats.ts';
+
+const PAYLOAD_BYTES = 300;
+
+/** A ~300-byte order-like payload. */
+export function makePayload(sequence: number): Record<string, unknown> {
+  const base = { orderId: `ord_${sequence}`, amount: 1999, currency: 'EUR', customer: { id: `cus_${sequence % 997}`, tier: 'gold' } };
+  return { ...base, note: 'x'.repeat(Math.max(0, PAYLOAD_BYTES - JSON.stringify(base).length - 12)) };
+}
+
+export type Published = { ok: true; eventId: string; sentAt: number; endedAt: number } | { ok: false; error: string; sentAt: number; endedAt: number };
+
+export type PublishClient = { publish(type: string, sequence: number): Promise<Published>; close(): Promise<void> };
+
+/** Publishes events through `POST /v1/events` over keep-alive connections. */
+export function createPublishClient(apiUrl: string): PublishClient {
+  const agent = new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 60_000, connections: 512, pipelining: 1 });
+  const url = `${apiUrl}/v1/events`;
+  const headers = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
+  return {
+    async publish(type, sequence) {
+      const body = JSON.stringify({ type, payload: makePayload(sequence) });
+      const sentAt = nowMs();
+      try {
+        const response = await request(url, { method: 'POST', headers, body, dispatcher: agent });
+        const text = await response.body.text();
+        const endedAt = nowMs();
+        if (response.statusCode !== 202) return { ok: false, error: `HTTP ${response.statusCode}: ${text.slice(0, 120)}`, sentAt, endedAt };
+        const parsed = JSON.parse(text) as { id?: unknown };
+        if (typeof parsed.id !== 'string') return { ok: false, error: '202 without an id', sentAt, endedAt };
+        return { ok: true, eventId: parsed.id, sentAt, endedAt };
+      } catch (error) {
+        return { ok: false, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error), sentAt, endedAt: nowMs() };
+      }
+    },
+    close: () => agent.close(),
+  };
+}
+
+/** Counts of each error message, for the JSON result. */
+export function errorKinds(results: readonly Published[]): Record<string, number> {
+  const kinds: Record<string, number> = {};
+  for (const result of results) if (!result.ok) kinds[result.error] = (kinds[result.error] ?? 0) + 1;
+  return kinds;
+}
+
+export type OpenLoopResult = {
+  rate: number;
+  seconds: number;
+  sent: number;
+  ok: number;
+  errors: Record<string, number>;
+  achievedRate: number;
+  /** From the intended send time to the 202: a slow answer cannot delay later sends (no coordinated omission). */
+  latencyMs: Summary;
+  maxSendLagMs: number;
+  /** Per request: intended send time (epoch ms) and result. */
+  results: { intendedAt: number; result: Published }[];
+};
+
+/**
+ * Sends `rate` requests per second for `seconds` on a fixed schedule, whatever the answers' latency
+ * (open loop): requests go out at their due time even while earlier ones are unanswered.
+ */
+export async function openLoop(rate: number, seconds: number, send: (index: number) => Promise<Published>): Promise<OpenLoopResult> {
+  const total = Math.max(1, Math.round(rate * seconds));
+  const interval = 1000 / rate;
+  const results: { intendedAt: number; result: Published }[] = new Array(total);
+  const inFlight: Promise<void>[] = [];
+  let fired = 0;
+  let maxLag = 0;
+  const start = nowMs();
+  await new Promise<void>((resolve) => {
+    const tick = () => {
+      const now = nowMs();
+      while (fired < total && start + fired * interval <= now) {
+        const index = fired++;
+        const intendedAt = start + index * interval;
+        maxLag = Math.max(maxLag, now - intendedAt);
+        inFlight.push(send(index).then((result) => void (results[index] = { intendedAt, result })));
+      }
+      if (fired >= total) resolve();
+      else setTimeout(tick, Math.max(0, Math.min(2, start + fired * interval - nowMs())));
+    };
+    tick();
+  });
+  const firedFor = nowMs() - start;
+  await Promise.all(inFlight);
+  const all = results.map((entry) => entry.result);
+  return {
+    rate,
+    seconds,
+    sent: total,
+    ok: all.filter((result) => result.ok).length,
+    errors: errorKinds(all),
+    achievedRate: total / Math.max(0.001, firedFor / 1000),
+    latencyMs: summarize(results.map((entry) => entry.result.endedAt - entry.intendedAt)),
+    maxSendLagMs: maxLag,
+    results,
+  };
+}
+
+/** Runs `total` calls with `concurrency` in flight (closed loop); returns the results in order. */
+export async function closedLoop<T>(total: number, concurrency: number, call: (index: number) => Promise<T>): Promise<T[]> {
+  const results: T[] = new Array(total);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, total) }, async () => {
+      while (next < total) {
+        const index = next++;
+        results[index] = await call(index);
+      }
+    }),
+  );
+  return results;
+}
+
+export type MaxRateResult = { connections: number; seconds: number; accepted: number; perSecond: number; non2xx: number; errors: number; latencyP99Ms: number };
+
+/** The API's maximum publish rate: autocannon with `connections` keep-alive connections for `seconds`. */
+export async function maxPublishRate(apiUrl: string, type: string, connections: number, seconds: number): Promise<MaxRateResult> {
+  const result = await autocannon({
+    url: `${apiUrl}/v1/events`,
+    method: 'POST',
+    connections,
+    duration: seconds,
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ type, payload: makePayload(1) }),
+  });
+  return {
+    connections,
+    seconds: result.duration,
+    accepted: result['2xx'],
+    perSecond: result['2xx'] / result.duration,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    latencyP99Ms: result.latency.p99,
+  };
+}
+
+export type BareRate = { concurrency: number; poolSize: number; seconds: number; count: number; perSecond: number };
+
+/**
+ * The Postgres limit for publishing: one event row and one delivery row per statement (its own
+ * transaction), `concurrency` loops on a pool of `poolSize` connections, for `seconds`.
+ */
+export async function bareInsertRate(databaseUrl: string, endpointId: string, concurrency: number, poolSize: number, seconds: number): Promise<BareRate> {
+  const sql = postgres(databaseUrl, { max: poolSize, onnotice: () => {} });
+  try {
+    const insert = (sequence: number) => sql`
+      with ev as (
+        insert into events (tenant_id, type, payload, correlation_id)
+        values (${DEFAULT_TENANT_ID}, 'bench.bare', ${JSON.stringify(makePayload(sequence))}::jsonb, ${randomUUID()})
+        returning id, tenant_id, created_at
+      )
+      insert into deliveries (tenant_id, event_id, endpoint_id, next_attempt_at, created_at, updated_at)
+      select tenant_id, id, ${endpointId}, created_at, created_at, created_at from ev`;
+    await closedLoop(Math.min(200, concurrency * 4), concurrency, insert); // warm-up: connections, plans
+    let count = 0;
+    const start = nowMs();
+    const until = start + seconds * 1000;
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (nowMs() < until) {
+          await insert(count);
+          count += 1;
+        }
+      }),
+    );
+    const elapsed = (nowMs() - start) / 1000;
+    return { concurrency, poolSize, seconds: elapsed, count, perSecond: count / elapsed };
+  } finally {
+    await sql.end({ timeout: 2 });
+  }
+}
+
+/** A delivery-like signed request: the envelope body and Standard Webhooks headers. */
+export function signedRequest(secret: Buffer, sequence: number): { headers: Record<string, string>; body: string } {
+  const webhookId = randomUUID();
+  const timestamp = Math.floor(Date.now() / 1000);
+  const body = `{"id":${JSON.stringify(randomUUID())},"type":"bench.bare","timestamp":${JSON.stringify(new Date().toISOString())},"data":${JSON.stringify(makePayload(sequence))}}`;
+  const mac = createHmac('sha256', secret).update(`${webhookId}.${timestamp}.${body}`).digest();
+  return {
+    body,
+    headers: {
+      'content-type': 'application/json',
+      'webhook-id': webhookId,
+      'webhook-timestamp': String(timestamp),
+      'webhook-signature': `v1,${mac.toString('base64')}`,
+      'x-webhook-id': webhookId,
+      'x-webhook-timestamp': String(timestamp),
+      'x-webhook-signature': `sha256=${mac.toString('hex')}`,
+      'x-correlation-id': randomUUID(),
+    },
+  };
+}
+
+/** The HTTP limit for delivering: `total` signed POSTs to `url` by a bare undici loop with `concurrency` in flight. */
+export async function barePostRate(url: string, total: number, concurrency: number): Promise<{ concurrency: number; count: number; seconds: number; perSecond: number }> {
+  const agent = new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 60_000 });
+  const secret = randomBytes(32);
+  const post = async (sequence: number) => {
+    const { headers, body } = signedRequest(secret, sequence);
+    const response = await request(url, { method: 'POST', headers, body, dispatcher: agent });
+    await response.body.text();
+    if (response.statusCode !== 200) throw new Error(`bare POST answered ${response.statusCode}`);
+  };
+  try {
+    await closedLoop(Math.min(500, concurrency * 4), concurrency, post); // warm-up: connections, JIT
+    const start = nowMs();
+    await closedLoop(total, concurrency, post);
+    const seconds = (nowMs() - start) / 1000;
+    return { concurrency, count: total, seconds, perSecond: total / seconds };
+  } finally {
+    await agent.close();
+  }
+}
+
+/** Open-loop bare POSTs at `rate` per second: the floor under publish-to-receipt latency. */
+export async function barePostLatency(url: string, rate: number, seconds: number): Promise<Summary> {
+  const agent = new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 60_000 });
+  const secret = randomBytes(32);
+  try {
+    const result = await openLoop(rate, seconds, async (index) => {
+      const { headers, body } = signedRequest(secret, index);
+      const sentAt = nowMs();
+      const response = await request(url, { method: 'POST', headers, body, dispatcher: agent });
+      await response.body.text();
+      return { ok: true, eventId: '', sentAt, endedAt: nowMs() };
+    });
+    return result.latencyMs;
+  } finally {
+    await agent.close();
+  }
+}

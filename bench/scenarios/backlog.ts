@@ -1,0 +1,107 @@
+/**
+ * Backlog: publish latency at 1,000 events/s and drain rate, first on empty tables, then with
+ * 1,000,000 old succeeded deliveries (events, deliveries, attempts) bulk-inserted in SQL.
+ */
+import { DEFAULT_TENANT_ID } from '../../src/db/index.ts';
+import { createEnvironment, registerEndpoint, type Environment } from '../lib/environment.ts';
+import { drainBacklog } from '../lib/drain.ts';
+import { closedLoop, createPublishClient, makePayload, openLoop, type PublishClient } from '../lib/load.ts';
+import { startReceiverProcess, type ReceiverProcess } from '../lib/receiver-process.ts';
+import { check, type ScenarioResult } from '../lib/report.ts';
+import { nowMs, pollUntil } from '../lib/stats.ts';
+import type { ScenarioContext } from './context.ts';
+
+/** Runs the backlog scenario in a fresh environment. */
+export async function backlogScenario(context: ScenarioContext): Promise<ScenarioResult> {
+  const environment = await createEnvironment({ databaseName: context.databaseName, workerNodeArgs: context.workerNodeArgs });
+  const cleanups: (() => Promise<unknown>)[] = [() => environment.close()];
+  try {
+    const oldRows = context.count(1_000_000, 10_000);
+    const seconds = context.seconds(10);
+    const events = context.count(5_000, 200);
+    const receiver = await startReceiverProcess();
+    cleanups.unshift(() => receiver.stop());
+    await environment.startGateway();
+    const endpointId = await registerEndpoint(environment, receiver.urls[0]!, ['bench.*']);
+    const client = createPublishClient(environment.apiUrl);
+    cleanups.unshift(() => client.close());
+    const warmup = context.count(500, 50);
+    await closedLoop(warmup, 16, (index) => client.publish('bench.warmup', index));
+    await pollUntil(async () => (await receiver.received('bench.warmup')) >= warmup, 30_000);
+
+    context.log(`backlog: empty tables (1,000/s for ${seconds}s, drain ${events})`);
+    const empty = await measure(environment, client, receiver, seconds, events, 'empty');
+    context.log(`backlog: inserting ${oldRows} old deliveries`);
+    const insertStarted = nowMs();
+    await insertBacklog(environment, endpointId, oldRows);
+    const insertSeconds = (nowMs() - insertStarted) / 1000;
+    context.log(`backlog: ${oldRows} old deliveries (inserted in ${insertSeconds.toFixed(1)}s)`);
+    const backlog = await measure(environment, client, receiver, seconds, events, 'backlog');
+    const latencyRatio = backlog.publishP99Ms / empty.publishP99Ms;
+    const drainRatio = backlog.drain.perSecond / empty.drain.perSecond;
+    return {
+      rows: [
+        {
+          scenario: 'backlog',
+          measure: `publish p99 at 1,000/s, ${oldRows} old rows`,
+          value: backlog.publishP99Ms,
+          unit: 'ms',
+          limit: { label: 'empty tables', value: empty.publishP99Ms },
+          ratio: latencyRatio,
+          target: '<= 110 %',
+          pass: check(latencyRatio <= 1.1),
+        },
+        {
+          scenario: 'backlog',
+          measure: `drain ${events} events, ${oldRows} old rows`,
+          value: backlog.drain.perSecond,
+          unit: '/s',
+          limit: { label: 'empty tables', value: empty.drain.perSecond },
+          ratio: drainRatio,
+          target: '>= 90 %',
+          pass: check(drainRatio >= 0.9, backlog.drain.complete, empty.drain.complete),
+        },
+      ],
+      details: { oldRows, insertSeconds, empty, backlog },
+    };
+  } finally {
+    for (const cleanup of cleanups) await cleanup().catch((error: unknown) => context.log(`cleanup failed: ${String(error)}`));
+  }
+}
+
+async function measure(environment: Environment, client: PublishClient, receiver: ReceiverProcess, seconds: number, events: number, label: string) {
+  const latency = await openLoop(1000, seconds, (index) => client.publish(`bench.publish-${label}`, index));
+  const { results: _results, ...publish } = latency;
+  const drain = await drainBacklog({
+    environment,
+    client,
+    receivers: [receiver],
+    type: `bench.drain-${label}`,
+    events,
+    jobsPerEvent: 1,
+    expectedPerEvent: 1,
+    timeoutMs: 30_000 + events * 5,
+  });
+  return { publishP99Ms: latency.latencyMs.p99, publish, drain };
+}
+
+/** Old succeeded deliveries, one event and one attempt each, written by set-based SQL in one transaction. */
+async function insertBacklog(environment: Environment, endpointId: string, rows: number): Promise<void> {
+  const payload = JSON.stringify(makePayload(0));
+  await environment.sql.begin(async (tx) => {
+    await tx`
+      insert into events (id, tenant_id, type, payload, correlation_id, created_at)
+      select uuid_v7(), ${DEFAULT_TENANT_ID}, 'bench.old', ${payload}::jsonb, gen_random_uuid(),
+        now() - interval '30 days' + g * interval '1 ms'
+      from generate_series(1, ${rows}::int) as g`;
+    await tx`
+      insert into deliveries (id, tenant_id, event_id, endpoint_id, status, attempt_count, last_attempt_at, last_status_code, created_at, updated_at)
+      select uuid_v7(), tenant_id, id, ${endpointId}, 'succeeded', 1, created_at, 200, created_at, created_at
+      from events where type = 'bench.old'`;
+    await tx`
+      insert into delivery_attempts (tenant_id, delivery_id, series, attempt_number, trigger, started_at, duration_ms, outcome, status_code, response_body)
+      select tenant_id, id, 1, 1, 'scheduled', created_at, 3, 'succeeded', 200, 'ok'
+      from deliveries where status = 'succeeded' and last_status_code = 200 and created_at < now() - interval '1 day'`;
+  });
+  await environment.sql`vacuum analyze events, deliveries, delivery_attempts`;
+}

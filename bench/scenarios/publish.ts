@@ -1,0 +1,82 @@
+/**
+ * Publish: latency at 200 and 1,000 events/s (open loop) and the maximum rate (autocannon), beside
+ * the rate at which a bare postgres.js loop inserts the same event + delivery rows.
+ */
+import { loadConfig } from '../../src/config.ts';
+import { DEFAULT_TENANT_ID } from '../../src/db/index.ts';
+import { createEnvironment, registerEndpoint } from '../lib/environment.ts';
+import { bareInsertRate, closedLoop, createPublishClient, maxPublishRate, openLoop } from '../lib/load.ts';
+import { startReceiverProcess } from '../lib/receiver-process.ts';
+import { check, type ScenarioResult } from '../lib/report.ts';
+import type { ScenarioContext } from './context.ts';
+
+/** Connections autocannon keeps open, and loops in the bare insert limit. */
+export const PUBLISH_CONCURRENCY = 64;
+
+/** Runs the publish scenario in a fresh environment. */
+export async function publishScenario(context: ScenarioContext): Promise<ScenarioResult> {
+  const environment = await createEnvironment({ databaseName: context.databaseName, workerNodeArgs: context.workerNodeArgs });
+  const cleanups: (() => Promise<unknown>)[] = [() => environment.close()];
+  try {
+    const poolSize = loadConfig(environment.env).databasePoolSize;
+    const seconds = context.seconds(10);
+    // The limit first, before the gateway runs, so no reconciler picks up these rows; then empty the tables.
+    const [unused] = await environment.sql<{ id: string }[]>`
+      insert into endpoints (tenant_id, url, event_types) values (${DEFAULT_TENANT_ID}, 'http://127.0.0.1:9/unused', '{bench.bare}') returning id`;
+    context.log(`publish: bare insert limit (${PUBLISH_CONCURRENCY} loops, pool ${poolSize}, ${seconds}s)`);
+    const bare = await bareInsertRate(environment.databaseUrl, unused!.id, PUBLISH_CONCURRENCY, poolSize, seconds);
+    await environment.sql`truncate events cascade`;
+    await environment.sql`delete from endpoints`;
+    await environment.sql`vacuum analyze events, deliveries`;
+
+    await environment.startGateway();
+    const receiver = await startReceiverProcess();
+    cleanups.unshift(() => receiver.stop());
+    await registerEndpoint(environment, receiver.urls[0]!, ['bench.*']);
+    const client = createPublishClient(environment.apiUrl);
+    cleanups.unshift(() => client.close());
+    await closedLoop(context.count(500, 50), 16, (index) => client.publish('bench.warmup', index));
+
+    context.log(`publish: open loop 200/s and 1,000/s for ${seconds}s each`);
+    const at200 = await openLoop(200, seconds, (index) => client.publish('bench.publish', index));
+    const at1000 = await openLoop(1000, seconds, (index) => client.publish('bench.publish', index));
+    // The delivery worker is paused so it does not compete for the CPU: this measures the publish path.
+    await environment.queue.pause();
+    context.log(`publish: autocannon, ${PUBLISH_CONCURRENCY} connections, ${seconds}s`);
+    const max = await maxPublishRate(environment.apiUrl, 'bench.max', PUBLISH_CONCURRENCY, seconds);
+    const [rows] = await environment.sql<{ events: number; deliveries: number }[]>`
+      select (select count(*)::int from events) as events, (select count(*)::int from deliveries) as deliveries`;
+    const ratio = max.perSecond / bare.perSecond;
+    const strip = ({ results: _results, ...rest }: typeof at200) => rest;
+    return {
+      rows: [
+        { scenario: 'publish', measure: 'p50 at 200/s', value: at200.latencyMs.p50, unit: 'ms' },
+        { scenario: 'publish', measure: 'p95 at 200/s', value: at200.latencyMs.p95, unit: 'ms' },
+        { scenario: 'publish', measure: 'p99 at 200/s', value: at200.latencyMs.p99, unit: 'ms' },
+        { scenario: 'publish', measure: 'p50 at 1,000/s', value: at1000.latencyMs.p50, unit: 'ms' },
+        { scenario: 'publish', measure: 'p95 at 1,000/s', value: at1000.latencyMs.p95, unit: 'ms' },
+        {
+          scenario: 'publish',
+          measure: 'p99 at 1,000/s',
+          value: at1000.latencyMs.p99,
+          unit: 'ms',
+          target: '< 25 ms',
+          pass: check(at1000.latencyMs.p99 < 25, at1000.ok === at1000.sent),
+        },
+        {
+          scenario: 'publish',
+          measure: 'max events/s',
+          value: max.perSecond,
+          unit: '/s',
+          limit: { label: 'bare insert', value: bare.perSecond },
+          ratio,
+          target: '>= 2,500/s and >= 80 %',
+          pass: check(max.perSecond >= 2500, ratio >= 0.8, max.non2xx === 0, max.errors === 0),
+        },
+      ],
+      details: { at200: strip(at200), at1000: strip(at1000), max, bareInsert: bare, rowsWritten: rows, deliveryWorkerPausedDuringMax: true },
+    };
+  } finally {
+    for (const cleanup of cleanups) await cleanup().catch((error: unknown) => context.log(`cleanup failed: ${String(error)}`));
+  }
+}

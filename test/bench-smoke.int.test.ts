@@ -1,0 +1,87 @@
+/**
+ * Smoke run of the benchmark harness (`npm run bench` at a tiny scale): it must start the gateway
+ * processes, run every scenario to completion and write a JSON result with sane values. Performance
+ * targets are not asserted here (they belong to the full run on a quiet machine).
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+type Row = { scenario: string; measure: string; value: number; unit: string; limit?: { value: number }; ratio?: number; target?: string; pass?: boolean };
+type Drain = { expected: number; received: number; complete: boolean; perSecond: number; publishErrors: Record<string, number> };
+type Summary = { count: number; p50: number; p99: number };
+type Report = {
+  scale: number;
+  rows: Row[];
+  problems: string[];
+  scenarios: {
+    publish: { at200: { sent: number; ok: number; latencyMs: Summary }; at1000: { sent: number; ok: number; latencyMs: Summary }; max: { accepted: number; non2xx: number }; bareInsert: { count: number } };
+    delivery: { drain: Drain; latency: { undelivered: number; endToEndMs: Summary }; barePost: { perSecond: number }; memory: { api: { peakMb: number }; worker: { peakMb: number } } };
+    'fan-out': { endpoints: number; runs: { complete: boolean; received: number; ms: number }[] };
+    backlog: { oldRows: number; empty: { drain: Drain }; backlog: { drain: Drain } };
+    isolation: { baseline: Drain; withBad: Drain; badEndpointRequests: number };
+  };
+};
+
+const dir = await mkdtemp(join(tmpdir(), 'bench-smoke-'));
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+describe('benchmark harness (smoke run)', () => {
+  it('runs every scenario against real gateway processes and writes a sane JSON result', { timeout: 240_000 }, async () => {
+    const json = join(dir, 'result.json');
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'bench/run.ts', '--scale', '0.01', '--json', json, '--database', `wh_bench_smoke_${randomBytes(4).toString('hex')}`],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const output: string[] = [];
+    child.stdout.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code, output.join('')).toBe(0);
+    expect(output.join('')).toContain('| scenario');
+
+    const report = JSON.parse(await readFile(json, 'utf8')) as Report;
+    expect(report.problems).toEqual([]);
+    expect(report.scale).toBe(0.01);
+    expect(new Set(report.rows.map((row) => row.scenario))).toEqual(new Set(['publish', 'delivery', 'fan-out', 'backlog', 'isolation', 'memory']));
+    for (const row of report.rows) {
+      expect(Number.isFinite(row.value) && row.value > 0, `${row.scenario} ${row.measure} = ${row.value}`).toBe(true);
+      if (row.limit) expect(row.limit.value, `${row.scenario} ${row.measure} limit`).toBeGreaterThan(0);
+      if (row.target !== undefined) expect(typeof row.pass, `${row.scenario} ${row.measure} pass`).toBe('boolean');
+    }
+
+    const { publish, delivery, backlog, isolation } = report.scenarios;
+    for (const phase of [publish.at200, publish.at1000]) {
+      expect(phase.ok).toBe(phase.sent);
+      expect(phase.latencyMs.count).toBe(phase.sent);
+      expect(phase.latencyMs.p99).toBeGreaterThanOrEqual(phase.latencyMs.p50);
+    }
+    expect(publish.max.accepted).toBeGreaterThan(0);
+    expect(publish.max.non2xx).toBe(0);
+    expect(publish.bareInsert.count).toBeGreaterThan(0);
+
+    for (const drain of [delivery.drain, backlog.empty.drain, backlog.backlog.drain, isolation.baseline, isolation.withBad]) {
+      expect(drain.complete).toBe(true);
+      expect(drain.received).toBe(drain.expected);
+      expect(drain.publishErrors).toEqual({});
+    }
+    expect(delivery.latency.undelivered).toBe(0);
+    expect(delivery.latency.endToEndMs.p50).toBeGreaterThan(0);
+    expect(delivery.barePost.perSecond).toBeGreaterThan(0);
+    // A Node process with the gateway loaded takes tens of MB; below that the sampling is broken.
+    expect(delivery.memory.api.peakMb).toBeGreaterThan(30);
+    expect(delivery.memory.worker.peakMb).toBeGreaterThan(30);
+
+    const fanout = report.scenarios['fan-out'];
+    expect(fanout.runs.length).toBeGreaterThan(0);
+    for (const run of fanout.runs) expect(run).toMatchObject({ complete: true, received: fanout.endpoints });
+    expect(backlog.oldRows).toBeGreaterThanOrEqual(10_000);
+    // The hanging endpoint really was sent requests (one per event at least until its breaker opened).
+    expect(isolation.badEndpointRequests).toBeGreaterThan(0);
+  });
+});
