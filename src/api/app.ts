@@ -1,4 +1,3 @@
-import { Hono } from 'hono';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/index.ts';
@@ -7,9 +6,11 @@ import type { SecretBox } from '../secrets/index.ts';
 import { createTargetGuard, historyService, redeliveryService, type DeliveryQueue, type Publisher } from '../publisher/index.ts';
 import { bearerAuth, type AuthEnv } from './auth.ts';
 import { createErrorHandler, errorBody } from './errors.ts';
+import { openApiApp } from './openapi.ts';
 import { rateLimit } from './rate-limit.ts';
 import { breakerRoutes } from './routes/breaker.ts';
 import { deadLetterRoutes, deliveryRoutes } from './routes/deliveries.ts';
+import { docsRoutes } from './routes/docs.ts';
 import { endpointRoutes } from './routes/endpoints.ts';
 import { eventRoutes } from './routes/events.ts';
 import { healthRoutes, type ReadinessCheck } from './routes/health.ts';
@@ -48,30 +49,38 @@ export function createApp(deps: AppDeps) {
 
   const tenants = tenantService({ db, clock });
 
-  const v1 = new Hono<AuthEnv>()
-    .use('*', bearerAuth(config.adminToken, tenants))
-    .use('*', rateLimit({ ...config.apiRateLimit, clock }))
-    .route('/endpoints', endpointRoutes({ db, clock, guard, secretBox }))
+  const v1 = openApiApp<AuthEnv>();
+  v1.use('*', bearerAuth(config.adminToken, tenants));
+  v1.use('*', rateLimit({ ...config.apiRateLimit, clock }));
+  v1.route('/endpoints', endpointRoutes({ db, clock, guard, secretBox }))
     .route('/endpoints', breakerRoutes({ db, clock, defaults: config.breaker, secretBox }))
     .route('/events', eventRoutes({ publisher, history, maxPayloadBytes: config.maxPayloadBytes }))
     .route('/deliveries', deliveryRoutes({ history, redelivery }))
     .route('/dead-letters', deadLetterRoutes({ history, redelivery }))
     .route('/', tenantRoutes({ tenants }));
 
-  return new Hono()
-    .use('*', async (c, next) => {
-      // Node already refuses more than 16 KiB of headers (431); this bounds their number too.
-      let count = 0;
-      c.req.raw.headers.forEach(() => count++);
-      if (count > MAX_REQUEST_HEADERS)
-        return c.json(errorBody('too_many_headers', `at most ${MAX_REQUEST_HEADERS} request headers`), 431);
-      return next();
-    })
+  const app = openApiApp();
+  app.use('*', async (c, next) => {
+    // Node already refuses more than 16 KiB of headers (431); this bounds their number too.
+    let count = 0;
+    c.req.raw.headers.forEach(() => count++);
+    if (count > MAX_REQUEST_HEADERS)
+      return c.json(errorBody('too_many_headers', `at most ${MAX_REQUEST_HEADERS} request headers`), 431);
+    return next();
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    description: '`ADMIN_TOKEN`, or a tenant API token from POST /v1/tenants/{id}/tokens',
+  });
+  app
     .route('/', healthRoutes(deps.readiness))
     .route('/v1', v1)
     .route('/admin', adminConsole({ db, clock, logger, secretBox, history, redelivery, config }))
-    .notFound((c) => c.json(errorBody('route_not_found', `no route for ${c.req.method} ${c.req.path}`), 404))
-    .onError(createErrorHandler(logger));
+    .route('/', docsRoutes(app));
+  app.notFound((c) => c.json(errorBody('route_not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
+  app.onError(createErrorHandler(logger));
+  return app;
 }
 
 export type App = ReturnType<typeof createApp>;

@@ -24,13 +24,7 @@ export async function readJson<T extends z.ZodType>(c: Context, schema: T, maxBy
 /** Validates query parameters (or any value) with `schema`, answering 400 `validation_failed`. */
 export function parseWith<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
   const result = schema.safeParse(value);
-  if (!result.success) {
-    const message = result.error.issues
-      .slice(0, 5)
-      .map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
-      .join('; ');
-    throw invalid('validation_failed', message);
-  }
+  if (!result.success) throw invalid('validation_failed', validationMessage(result.error));
   return result.data;
 }
 
@@ -81,6 +75,14 @@ function readNodeBody(incoming: NodeIncoming, maxBytes: number): Promise<Uint8Ar
     incoming.on('end', onEnd);
     incoming.on('error', onError);
   });
+}
+
+/** The message of a 400 `validation_failed`: the first few zod issues, each with its path. */
+export function validationMessage(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
+    .join('; ');
 }
 
 /** Reads a request body, giving up as soon as it passes `maxBytes` (a chunked upload has no length to check first). */

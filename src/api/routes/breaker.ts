@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { and, desc, eq } from 'drizzle-orm';
-import { Hono } from 'hono';
+import { createRoute } from '@hono/zod-openapi';
 import { createBreaker, createPostgresBreakerStore, effectiveState, type BreakerConfig } from '../../breaker/index.ts';
 import type { Clock } from '../../clock.ts';
 import type { Config } from '../../config.ts';
@@ -8,10 +8,41 @@ import { circuitBreakerState, circuitBreakerTransitions, type Db, type Endpoint 
 import { endpointService } from '../../publisher/index.ts';
 import type { SecretBox } from '../../secrets/index.ts';
 import { requireScope, type AuthEnv } from '../auth.ts';
-import { parseWith } from '../request.ts';
+import { BEARER, errors, IdParams, json, openApiApp, V1_ERRORS } from '../openapi.ts';
+import { BreakerSchema, TransitionSchema } from '../response-schemas.ts';
 import { pageSchema } from '../schemas.ts';
+import { z } from 'zod';
 
 type Deps = { db: Db; clock: Clock; defaults: Config['breaker']; secretBox: SecretBox };
+
+const tags = ['breaker'];
+const read = createRoute({
+  method: 'get',
+  path: '/{id}/breaker',
+  tags,
+  summary: "Read the endpoint's circuit breaker",
+  security: BEARER,
+  request: { params: IdParams },
+  responses: { 200: json(BreakerSchema, 'The breaker (state as of now)'), ...errors(...V1_ERRORS) },
+});
+const reset = createRoute({
+  method: 'post',
+  path: '/{id}/breaker/reset',
+  tags,
+  summary: 'Close the breaker and clear its counters (admin override)',
+  security: BEARER,
+  request: { params: IdParams },
+  responses: { 200: json(BreakerSchema, 'The breaker after the reset'), ...errors(...V1_ERRORS) },
+});
+const transitions = createRoute({
+  method: 'get',
+  path: '/{id}/breaker/transitions',
+  tags,
+  summary: "The breaker's state transitions, newest first",
+  security: BEARER,
+  request: { params: IdParams, query: pageSchema },
+  responses: { 200: json(z.object({ data: z.array(TransitionSchema) }), 'Transitions'), ...errors(...V1_ERRORS) },
+});
 
 /** `/v1/endpoints/:id/breaker`: the endpoint's circuit breaker, its transitions, and an admin reset. */
 export function breakerRoutes({ db, clock, defaults, secretBox }: Deps) {
@@ -41,25 +72,24 @@ export function breakerRoutes({ db, clock, defaults, secretBox }: Deps) {
     };
   }
 
-  return new Hono<AuthEnv>()
-    .use('*', requireScope('endpoints:manage'))
-    .get('/:id/breaker', async (c) => c.json(await view(await endpoints.find(c.var.scope, c.req.param('id')))))
-    .post('/:id/breaker/reset', async (c) => {
-      const endpoint = await endpoints.find(c.var.scope, c.req.param('id'));
-      await breaker.reset(endpoint.id);
-      return c.json(await view(endpoint));
-    })
-    .get('/:id/breaker/transitions', async (c) => {
-      const endpoint = await endpoints.find(c.var.scope, c.req.param('id'));
-      const query = parseWith(pageSchema, c.req.query());
-      const rows = await db
-        .select()
-        .from(circuitBreakerTransitions)
-        .where(and(eq(circuitBreakerTransitions.endpointId, endpoint.id)))
-        .orderBy(desc(circuitBreakerTransitions.at), desc(circuitBreakerTransitions.id))
-        .limit(query.limit);
-      return c.json({
-        data: rows.map((row) => ({ id: row.id, from: row.fromState, to: row.toState, reason: row.reason, at: row.at.toISOString() })),
-      });
-    });
+  const app = openApiApp<AuthEnv>();
+  app.use('*', requireScope('endpoints:manage'));
+  app.openapi(read, async (c) => c.json(await view(await endpoints.find(c.var.scope, c.req.valid('param').id)), 200));
+  app.openapi(reset, async (c) => {
+    const endpoint = await endpoints.find(c.var.scope, c.req.valid('param').id);
+    await breaker.reset(endpoint.id);
+    return c.json(await view(endpoint), 200);
+  });
+  app.openapi(transitions, async (c) => {
+    const endpoint = await endpoints.find(c.var.scope, c.req.valid('param').id);
+    const query = c.req.valid('query');
+    const rows = await db
+      .select()
+      .from(circuitBreakerTransitions)
+      .where(and(eq(circuitBreakerTransitions.endpointId, endpoint.id)))
+      .orderBy(desc(circuitBreakerTransitions.at), desc(circuitBreakerTransitions.id))
+      .limit(query.limit);
+    return c.json({ data: rows.map((row) => ({ id: row.id, from: row.fromState, to: row.toState, reason: row.reason, at: row.at.toISOString() })) }, 200);
+  });
+  return app;
 }

@@ -1,53 +1,103 @@
-import { Hono } from 'hono';
-import { z } from 'zod';
+import { createRoute, z } from '@hono/zod-openapi';
 import { GatewayError, invalid } from '../../errors.ts';
 import type { HistoryService, Publisher } from '../../publisher/index.ts';
 import { requireScope, type AuthEnv } from '../auth.ts';
-import { parseWith, readJson } from '../request.ts';
+import { BEARER, documentWithBody, errors, IdParams, json, openApiApp, V1_ERRORS } from '../openapi.ts';
+import { readJson } from '../request.ts';
+import { AcceptedEventSchema, EventSchema, EventWithDeliveriesSchema, pageOf } from '../response-schemas.ts';
 import { page, pageSchema, publishSchema } from '../schemas.ts';
 
 const ENVELOPE_ALLOWANCE = 16 * 1024;
-const CORRELATION_ID = /^[\x21-\x7e]{1,200}$/;
+/** A correlation id a caller may choose: bounded, and only characters safe in headers, logs and URLs. */
+const CORRELATION_ID = /^[A-Za-z0-9._:/+=@-]{1,200}$/;
+const tags = ['events'];
+
+const publishHeaders = z.object({
+  'idempotency-key': z.string().optional().openapi({ description: 'Same as the `idempotencyKey` field (both given: they must match)' }),
+  'x-correlation-id': z.string().optional().openapi({
+    description: 'Carried to every delivery as `X-Correlation-Id` and into the logs; 1..200 of `A-Z a-z 0-9 . _ : / + = @ -`. Generated when absent.',
+    example: 'req-7f3a9c',
+  }),
+});
+
+const publish = createRoute({
+  method: 'post',
+  path: '/',
+  tags,
+  summary: 'Publish an event: 202 only once it and its deliveries are committed',
+  security: BEARER,
+  middleware: [requireScope('events:publish')],
+  request: { headers: publishHeaders },
+  responses: {
+    202: {
+      ...json(AcceptedEventSchema, 'Accepted (`Idempotent-Replayed: true` when the idempotency key was used before)'),
+      headers: z.object({ 'X-Correlation-Id': z.string() }),
+    },
+    ...errors(...V1_ERRORS, 413),
+  },
+});
+const list = createRoute({
+  method: 'get',
+  path: '/',
+  tags,
+  summary: 'List events, newest first',
+  security: BEARER,
+  middleware: [requireScope('deliveries:read')],
+  request: { query: pageSchema.extend({ type: z.string().optional() }) },
+  responses: { 200: json(pageOf(EventSchema), 'A page of events'), ...errors(...V1_ERRORS) },
+});
+const read = createRoute({
+  method: 'get',
+  path: '/{id}',
+  tags,
+  summary: 'Read an event with its deliveries',
+  security: BEARER,
+  middleware: [requireScope('deliveries:read')],
+  request: { params: IdParams },
+  responses: { 200: json(EventWithDeliveriesSchema, 'The event'), ...errors(...V1_ERRORS) },
+});
 
 /** `/v1/events`: publish (202 only after the commit), read one with its deliveries, list. */
 export function eventRoutes({ publisher, history, maxPayloadBytes }: { publisher: Publisher; history: HistoryService; maxPayloadBytes: number }) {
-  return new Hono<AuthEnv>()
-    .post('/', requireScope('events:publish'), async (c) => {
-      const body = await readJson(c, publishSchema, maxPayloadBytes + ENVELOPE_ALLOWANCE);
-      const payloadBytes = Buffer.byteLength(JSON.stringify(body.payload));
-      if (payloadBytes > maxPayloadBytes)
-        throw new GatewayError('too_large', 'payload_too_large', `payload is ${payloadBytes} bytes; the limit is ${maxPayloadBytes}`);
-      const headerKey = c.req.header('idempotency-key');
-      if (headerKey !== undefined && body.idempotencyKey !== undefined && headerKey !== body.idempotencyKey)
-        throw invalid('idempotency_key_mismatch', 'Idempotency-Key header and idempotencyKey field differ');
-      const correlationId = body.correlationId ?? c.req.header('x-correlation-id');
-      if (correlationId !== undefined && !CORRELATION_ID.test(correlationId))
-        throw invalid('invalid_correlation_id', 'correlation id must be 1..200 printable ASCII characters');
-      const event = await publisher.publish({
-        tenantId: c.var.scope.tenantId,
-        type: body.type,
-        payload: body.payload,
-        idempotencyKey: body.idempotencyKey ?? headerKey,
-        correlationId,
-      });
-      if (!event.created) c.header('Idempotent-Replayed', 'true');
-      c.header('X-Correlation-Id', event.correlationId);
-      return c.json(
-        {
-          id: event.id,
-          eventId: event.id,
-          type: event.type,
-          idempotencyKey: event.idempotencyKey,
-          correlationId: event.correlationId,
-          createdAt: event.createdAt,
-          deliveries: event.deliveries.length,
-        },
-        202,
-      );
-    })
-    .get('/', requireScope('deliveries:read'), async (c) => {
-      const query = parseWith(pageSchema.extend({ type: z.string().optional() }), c.req.query());
-      return c.json(page(await history.events(c.var.scope, { type: query.type }, query), query.limit));
-    })
-    .get('/:id', requireScope('deliveries:read'), async (c) => c.json(await history.event(c.var.scope, c.req.param('id'))));
+  const app = openApiApp<AuthEnv>();
+  app.openapi({ ...publish, hide: true }, async (c) => {
+    const body = await readJson(c, publishSchema, maxPayloadBytes + ENVELOPE_ALLOWANCE);
+    const payloadBytes = Buffer.byteLength(JSON.stringify(body.payload));
+    if (payloadBytes > maxPayloadBytes)
+      throw new GatewayError('too_large', 'payload_too_large', `payload is ${payloadBytes} bytes; the limit is ${maxPayloadBytes}`);
+    const headerKey = c.req.header('idempotency-key');
+    if (headerKey !== undefined && body.idempotencyKey !== undefined && headerKey !== body.idempotencyKey)
+      throw invalid('idempotency_key_mismatch', 'Idempotency-Key header and idempotencyKey field differ');
+    const correlationId = body.correlationId ?? c.req.header('x-correlation-id');
+    if (correlationId !== undefined && !CORRELATION_ID.test(correlationId))
+      throw invalid('invalid_correlation_id', 'correlation id must be 1..200 characters among A-Z a-z 0-9 . _ : / + = @ -');
+    const event = await publisher.publish({
+      tenantId: c.var.scope.tenantId,
+      type: body.type,
+      payload: body.payload,
+      idempotencyKey: body.idempotencyKey ?? headerKey,
+      correlationId,
+    });
+    if (!event.created) c.header('Idempotent-Replayed', 'true');
+    c.header('X-Correlation-Id', event.correlationId);
+    return c.json(
+      {
+        id: event.id,
+        eventId: event.id,
+        type: event.type,
+        idempotencyKey: event.idempotencyKey,
+        correlationId: event.correlationId,
+        createdAt: event.createdAt,
+        deliveries: event.deliveries.length,
+      },
+      202,
+    );
+  });
+  documentWithBody(app, publish, publishSchema);
+  app.openapi(list, async (c) => {
+    const query = c.req.valid('query');
+    return c.json(page(await history.events(c.var.scope, { type: query.type }, query), query.limit), 200);
+  });
+  app.openapi(read, async (c) => c.json(await history.event(c.var.scope, c.req.valid('param').id), 200));
+  return app;
 }
