@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/api/index.ts';
-import { systemClock } from '../src/clock.ts';
+import { manualClock, systemClock } from '../src/clock.ts';
 import { createLogger } from '../src/logger.ts';
 import { createPublisher, type DeadLetterView, type EndpointView } from '../src/publisher/index.ts';
 import { createSecretBox } from '../src/secrets/index.ts';
@@ -167,6 +167,37 @@ describe('login', () => {
     // CSRF protection stays on in development mode.
     const forged = await dev.request('/admin/logout', { method: 'POST', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
     expect(forged.status).toBe(403);
+  });
+});
+
+describe('login throttle', () => {
+  it('after 10 failed logins from one address, refuses that address for a minute, even with the right token', async () => {
+    const clock = manualClock(Date.now());
+    const logger = createLogger('silent');
+    const app = createApp({
+      db: gw.database.db,
+      queue: gw.queue,
+      publisher: createPublisher({ db: gw.database.db, queue: gw.queue, logger }),
+      clock,
+      logger,
+      config: gw.config,
+      secretBox: createSecretBox({ key: gw.config.secretsKey }),
+      readiness: async () => ({}),
+    });
+    const attempt = async (token: string) => {
+      const form = await app.request('/admin/login');
+      return app.request('/admin/login', {
+        method: 'POST',
+        headers: { cookie: form.headers.getSetCookie()[0]!.split(';')[0]!, 'content-type': 'application/x-www-form-urlencoded' },
+        body: formBody({ _csrf: csrfOf(await form.text()), token }),
+      });
+    };
+    for (let i = 0; i < 10; i++) expect((await attempt(`wrong-token-number-${i}`)).status).toBe(401);
+    const blocked = await attempt(ADMIN_TOKEN);
+    expect(blocked.status).toBe(429);
+    expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
+    clock.advance(60_000);
+    expect((await attempt(ADMIN_TOKEN)).status).toBe(303);
   });
 });
 

@@ -41,4 +41,4 @@ export {
   type Ticket,
   type Transition,
 } from './core.ts';
-export { BREAKER_COLUMNS, breakerFromRow, createPostgresBreakerStore, type BreakerRow } from './postgres-store.ts';
+export { BREAKER_COLUMNS, breakerFromRow, breakerTransitions, createPostgresBreakerStore, type BreakerRow } from './postgres-store.ts';

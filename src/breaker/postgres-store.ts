@@ -1,5 +1,5 @@
-import { sql } from 'drizzle-orm';
-import type { Db } from '../db/index.ts';
+import { desc, eq, sql } from 'drizzle-orm';
+import { circuitBreakerTransitions, type CircuitBreakerTransition, type Db } from '../db/index.ts';
 import { runSql } from '../db/sql-runner.ts';
 import { breakerFromColumns, breakerWrite } from './row.ts';
 import type { BreakerState, BreakerStateName, Transition } from './state-machine.ts';
@@ -76,4 +76,14 @@ export function createPostgresBreakerStore(db: Db): BreakerStore {
       return (rows[0]?.saved ?? 0) > 0;
     },
   };
+}
+
+/** The newest `limit` recorded transitions of an endpoint's breaker, newest first. */
+export async function breakerTransitions(db: Db, endpointId: string, limit: number): Promise<CircuitBreakerTransition[]> {
+  return db
+    .select()
+    .from(circuitBreakerTransitions)
+    .where(eq(circuitBreakerTransitions.endpointId, endpointId))
+    .orderBy(desc(circuitBreakerTransitions.at), desc(circuitBreakerTransitions.id))
+    .limit(limit);
 }

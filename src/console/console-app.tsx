@@ -11,6 +11,7 @@ import { endpointPages } from './endpoints-page.tsx';
 import { field, fromSameSite, isHttps, LOGIN_COOKIE, readForm, requireSession, safeNext, securityHeaders, SESSION_COOKIE, type ConsoleEnv } from './guard.ts';
 import { Layout, type Notice } from './layout.tsx';
 import { LoginPage } from './login-page.tsx';
+import { clientAddress, createLoginThrottle } from './login-throttle.ts';
 import { searchPages } from './search-page.tsx';
 import { consoleSessionStore, sameSecret } from './sessions.ts';
 import { CONSOLE_CSS } from './styles.ts';
@@ -50,6 +51,7 @@ export function createConsoleApp(deps: ConsoleDeps) {
   const expected = config.adminToken;
   const sessions = consoleSessionStore({ db: deps.db, clock: deps.clock, ttlMs: config.adminSessionTtlMs, adminToken: config.adminToken });
   const forbidden = (c: Context, reason: string) => messagePage(c, 403, 'Forbidden', reason);
+  const throttle = createLoginThrottle({ clock: deps.clock });
 
   async function loginForm(c: Context, next: string, notice: Notice | undefined, status: ContentfulStatusCode = 200) {
     const csrfToken = randomBytes(32).toString('base64url');
@@ -88,10 +90,18 @@ export function createConsoleApp(deps: ConsoleDeps) {
       const cookieToken = getCookie(c, LOGIN_COOKIE);
       if (!fromSameSite(c) || !formToken || !cookieToken || !sameSecret(formToken, cookieToken))
         return loginForm(c, next, { kind: 'error', text: 'The login form expired or came from another site. Try again.' }, 403);
+      const client = clientAddress(c);
+      const waitMs = throttle.blockedFor(client);
+      if (waitMs > 0) {
+        c.header('Retry-After', String(Math.ceil(waitMs / 1000)));
+        return loginForm(c, next, { kind: 'error', text: 'Too many failed logins from this address. Wait a minute and try again.' }, 429);
+      }
       if (expected !== undefined && !sameSecret(field(form, 'token') ?? '', expected)) {
-        logger.warn({ path: c.req.path }, 'admin console: failed login');
+        throttle.failed(client);
+        logger.warn({ client }, 'admin console: failed login');
         return loginForm(c, next, { kind: 'error', text: 'That is not the admin token.' }, 401);
       }
+      throttle.succeeded(client);
       const { token, session } = await sessions.open();
       deleteCookie(c, LOGIN_COOKIE, { path: '/admin/login', secure: isHttps(c) });
       setCookie(c, SESSION_COOKIE, token, {

@@ -1,16 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
-import { createBreaker, createPostgresBreakerStore, effectiveState } from '../breaker/index.ts';
+import { breakerTransitions, createBreaker, createPostgresBreakerStore } from '../breaker/index.ts';
 import { endpointHealth, endpointService, type EndpointHealth, type EndpointView } from '../publisher/index.ts';
 import { CONSOLE_SCOPE, noticeFrom, pageContext, type ConsoleDeps } from './context.ts';
-import type { ConsoleEnv } from './guard.ts';
-import { Badge, CsrfField, formatTime, Layout, link, type PageContext } from './layout.tsx';
+import { summarizeBreaker, type BreakerSummary } from './breaker-view.ts';
+import { field, type ConsoleEnv } from './guard.ts';
+import { BreakerCell, EndpointPage, ResetButton } from './endpoint-page.tsx';
+import { Badge, Layout, link, type PageContext } from './layout.tsx';
 
 /** The window for "recent" success rates. */
 export const RECENT_WINDOW_MS = 60 * 60_000;
 const PAGE_SIZE = 200;
 
-type Row = { endpoint: EndpointView; health: EndpointHealth | undefined; state: string; openedAt: string | null; reopensAt: string | null };
+type Row = { endpoint: EndpointView; health: EndpointHealth | undefined; breaker: BreakerSummary };
 
 /** `/admin`: every endpoint with its breaker state, recent success rate and open dead letters; breaker reset. */
 export function endpointPages({ db, clock, secretBox, config }: ConsoleDeps) {
@@ -26,17 +28,7 @@ export function endpointPages({ db, clock, secretBox, config }: ConsoleDeps) {
       const health = await endpointHealth(db, CONSOLE_SCOPE, list.map((endpoint) => endpoint.id), new Date(now - RECENT_WINDOW_MS));
       const rows: Row[] = list.map((endpoint) => {
         const found = health.get(endpoint.id);
-        const thresholds = {
-          failureThreshold: endpoint.breaker.failures ?? config.breaker.failures,
-          openForMs: endpoint.breaker.openForMs ?? config.breaker.openForMs,
-          successThreshold: endpoint.breaker.successes ?? config.breaker.successes,
-          trialLeaseMs: 0,
-        };
-        const stored = found?.breaker.state;
-        const state = !config.breaker.enabled ? 'off' : stored ? effectiveState(stored, now, thresholds) : 'closed';
-        const openedAt = stored?.state === 'open' ? new Date(stored.openedAt).toISOString() : null;
-        const reopensAt = stored?.state === 'open' ? new Date(stored.openedAt + thresholds.openForMs).toISOString() : null;
-        return { endpoint, health: found, state, openedAt, reopensAt };
+        return { endpoint, health: found, breaker: summarizeBreaker(found?.breaker, endpoint, config.breaker, now) };
       });
       const next = list.length === PAGE_SIZE ? list[list.length - 1]?.id : undefined;
       return c.html(
@@ -46,10 +38,30 @@ export function endpointPages({ db, clock, secretBox, config }: ConsoleDeps) {
           )),
       );
     })
+    .get('/endpoints/:id', async (c) => {
+      const endpoint = await endpoints.get(CONSOLE_SCOPE, c.req.param('id'));
+      const now = clock.now();
+      const health = (await endpointHealth(db, CONSOLE_SCOPE, [endpoint.id], new Date(now - RECENT_WINDOW_MS))).get(endpoint.id);
+      const transitions = await breakerTransitions(db, endpoint.id, 20);
+      return c.html(
+        '<!DOCTYPE html>' +
+          (await (
+            <EndpointPage
+              page={pageContext(c, devMode)}
+              notice={noticeFrom(c.req.query())}
+              endpoint={endpoint}
+              health={health}
+              breaker={summarizeBreaker(health?.breaker, endpoint, config.breaker, now)}
+              transitions={transitions}
+            />
+          )),
+      );
+    })
     .post('/endpoints/:id/breaker/reset', async (c) => {
       const endpoint = await endpoints.find(CONSOLE_SCOPE, c.req.param('id'));
       await breaker.reset(endpoint.id);
-      return c.redirect(link('/admin', { notice: 'breaker_reset' }), 303);
+      const target = field(c.var.form, 'from') === 'endpoint' ? `/admin/endpoints/${endpoint.id}` : '/admin';
+      return c.redirect(link(target, { notice: 'breaker_reset' }), 303);
     });
 }
 
@@ -84,10 +96,12 @@ function EndpointsPage(props: { rows: Row[]; page: PageContext; notice: ReturnTy
             </tr>
           </thead>
           <tbody>
-            {props.rows.map(({ endpoint, health, state, openedAt, reopensAt }) => (
+            {props.rows.map(({ endpoint, health, breaker }) => (
               <tr data-endpoint-id={endpoint.id}>
                 <td>
-                  <span class="mono">{endpoint.url}</span>
+                  <a class="mono" href={`/admin/endpoints/${endpoint.id}`}>
+                    {endpoint.url}
+                  </a>
                   {endpoint.description && <div class="muted">{endpoint.description}</div>}
                   <div class="muted mono" title="endpoint id">
                     {endpoint.id}
@@ -105,10 +119,7 @@ function EndpointsPage(props: { rows: Row[]; page: PageContext; notice: ReturnTy
                   {endpoint.disabledReason && <div class="muted">{endpoint.disabledReason}</div>}
                 </td>
                 <td class="breaker">
-                  <Badge value={state} />
-                  {health && health.breaker.state.failures > 0 && <div class="muted">{health.breaker.state.failures} consecutive failures</div>}
-                  {openedAt && <div class="muted">opened {formatTime(openedAt)}</div>}
-                  {state === 'open' && reopensAt && <div class="muted">trial after {formatTime(reopensAt)}</div>}
+                  <BreakerCell breaker={breaker} />
                 </td>
                 <td class="num">{successRate(health)}</td>
                 <td class="num">
@@ -117,14 +128,7 @@ function EndpointsPage(props: { rows: Row[]; page: PageContext; notice: ReturnTy
                 <td>
                   <div class="row-actions">
                     <a href={link('/admin/search', { endpointId: endpoint.id })}>Deliveries</a>
-                    {state !== 'off' && (state !== 'closed' || (health?.breaker.state.failures ?? 0) > 0) && (
-                      <form method="post" action={`/admin/endpoints/${endpoint.id}/breaker/reset`}>
-                        <CsrfField token={props.page.csrfToken} />
-                        <button type="submit" class="secondary">
-                          Reset breaker
-                        </button>
-                      </form>
-                    )}
+                    <ResetButton endpointId={endpoint.id} breaker={breaker} csrfToken={props.page.csrfToken} />
                   </div>
                 </td>
               </tr>

@@ -13,6 +13,7 @@ export function csrfOf(html: string): string {
   return match[1];
 }
 
+/** Form fields as a urlencoded body (repeated names for arrays). */
 export function formBody(form: Record<string, string | string[]>): URLSearchParams {
   const body = new URLSearchParams();
   for (const [key, value] of Object.entries(form)) for (const item of Array.isArray(value) ? value : [value]) body.append(key, item);
