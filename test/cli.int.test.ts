@@ -46,12 +46,14 @@ describe('webhook-gateway CLI', () => {
     const main = await run(['--help']);
     expect(main.code).toBe(0);
     for (const name of ['start', 'api', 'worker', 'migrate', 'endpoints', 'publish', 'redeliver', 'dead-letters']) expect(main.stdout).toContain(`  ${name} `);
-    const helps = await Promise.all(['start', 'endpoints', 'publish', 'redeliver'].map((name) => run([name, '--help'])));
-    for (const [i, name] of ['start', 'endpoints', 'publish', 'redeliver'].entries()) {
+    const names = ['start', 'api', 'worker', 'migrate', 'endpoints', 'publish', 'redeliver', 'dead-letters'];
+    const helps = await Promise.all(names.map((name) => run([name, '--help'])));
+    for (const [i, name] of names.entries()) {
       expect(helps[i]?.code).toBe(0);
       expect(helps[i]?.stdout).toContain(`webhook-gateway ${name}`);
     }
-    expect(helps[1]?.stdout).toContain('--url <url>');
+    expect(helps[4]?.stdout).toContain('--url <url>');
+    expect((await run(['help', 'publish'])).stdout).toBe(helps[5]?.stdout);
     const none = await run([]);
     expect(none.code).toBe(2);
     const unknown = await run(['frobnicate']);
