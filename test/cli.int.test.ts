@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from './helpers/database.ts';
+import { freePort } from './helpers/edge-function.ts';
 import { ADMIN_TOKEN, startTestGateway, testEnv, type TestGateway } from './helpers/gateway.ts';
 import { startReceiver } from './helpers/receiver.ts';
 import { waitFor } from './helpers/wait.ts';
@@ -143,9 +144,10 @@ describe('webhook-gateway CLI', () => {
     expect(badOption.code).toBe(2);
     expect(badOption.stderr).toContain("Unknown option '--colour'");
 
-    const unreachable = await run(['endpoints', 'list', '--url', 'http://127.0.0.1:9'], env);
+    const closed = await freePort();
+    const unreachable = await run(['endpoints', 'list', '--url', `http://127.0.0.1:${closed}`], env);
     expect(unreachable.code).toBe(1);
-    expect(unreachable.stderr).toContain('cannot reach the gateway at http://127.0.0.1:9');
+    expect(unreachable.stderr).toBe(`error: unreachable: cannot reach the gateway at http://127.0.0.1:${closed}: connect ECONNREFUSED 127.0.0.1:${closed}\n`);
 
     const unfiltered = await run(['redeliver', '--dead-letters'], env);
     expect(unfiltered.code).toBe(2);
