@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from './helpers/database.ts';
+import { freePort } from './helpers/edge-function.ts';
 import { ADMIN_TOKEN, startTestGateway, testEnv, type TestGateway } from './helpers/gateway.ts';
 import { startReceiver } from './helpers/receiver.ts';
 import { waitFor } from './helpers/wait.ts';
@@ -46,12 +47,14 @@ describe('webhook-gateway CLI', () => {
     const main = await run(['--help']);
     expect(main.code).toBe(0);
     for (const name of ['start', 'api', 'worker', 'migrate', 'endpoints', 'publish', 'redeliver', 'dead-letters']) expect(main.stdout).toContain(`  ${name} `);
-    const helps = await Promise.all(['start', 'endpoints', 'publish', 'redeliver'].map((name) => run([name, '--help'])));
-    for (const [i, name] of ['start', 'endpoints', 'publish', 'redeliver'].entries()) {
+    const names = ['start', 'api', 'worker', 'migrate', 'endpoints', 'publish', 'redeliver', 'dead-letters'];
+    const helps = await Promise.all(names.map((name) => run([name, '--help'])));
+    for (const [i, name] of names.entries()) {
       expect(helps[i]?.code).toBe(0);
       expect(helps[i]?.stdout).toContain(`webhook-gateway ${name}`);
     }
-    expect(helps[1]?.stdout).toContain('--url <url>');
+    expect(helps[4]?.stdout).toContain('--url <url>');
+    expect((await run(['help', 'publish'])).stdout).toBe(helps[5]?.stdout);
     const none = await run([]);
     expect(none.code).toBe(2);
     const unknown = await run(['frobnicate']);
@@ -141,9 +144,10 @@ describe('webhook-gateway CLI', () => {
     expect(badOption.code).toBe(2);
     expect(badOption.stderr).toContain("Unknown option '--colour'");
 
-    const unreachable = await run(['endpoints', 'list', '--url', 'http://127.0.0.1:9'], env);
+    const closed = await freePort();
+    const unreachable = await run(['endpoints', 'list', '--url', `http://127.0.0.1:${closed}`], env);
     expect(unreachable.code).toBe(1);
-    expect(unreachable.stderr).toContain('cannot reach the gateway at http://127.0.0.1:9');
+    expect(unreachable.stderr).toBe(`error: unreachable: cannot reach the gateway at http://127.0.0.1:${closed}: connect ECONNREFUSED 127.0.0.1:${closed}\n`);
 
     const unfiltered = await run(['redeliver', '--dead-letters'], env);
     expect(unfiltered.code).toBe(2);

@@ -10,7 +10,7 @@ const BASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1
 describe('npm run demo', () => {
   it('tells the whole story in a short run, exits 0 and drops its database', async () => {
     const database = `webhooks_demo_t${randomBytes(4).toString('hex')}`;
-    const child = spawn('npm', ['run', '--silent', 'demo', '--', '--duration', '6s', '--database', database, '--plain'], {
+    const child = spawn('npm', ['run', '--silent', 'demo', '--', '--duration', '8s', '--database', database, '--plain'], {
       env: { ...process.env, DATABASE_URL: BASE_URL, REDIS_URL, RETRY_SCHEDULE: '200ms,300ms,400ms', BREAKER_OPEN_FOR: '1s', BREAKER_FAILURES: '3' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -10,7 +10,7 @@ const SHOW_CURSOR = '\x1b[?25h';
 /** The live view: a terminal screen redrawn in place, or (`plain`) a log of what happens, for pipes and CI. */
 export function createOutput(out: Stream, options: { plain: boolean; color: boolean; durationMs: number }) {
   const paint = painter(options.color);
-  const state: ViewState = { elapsedMs: 0, durationMs: options.durationMs, apiUrl: '', story: '', receivers: [], snapshot: undefined, published: 0, activity: [] };
+  const state: ViewState = { elapsedMs: 0, durationMs: options.durationMs, apiUrl: '', hint: '', story: '', receivers: [], snapshot: undefined, published: 0, activity: [] };
   let lastStory = '';
   let nextTablesAtMs = 0;
   const width = () => Math.max(60, out.columns ?? 120);
@@ -20,10 +20,11 @@ export function createOutput(out: Stream, options: { plain: boolean; color: bool
     started(info) {
       state.apiUrl = info.apiUrl;
       state.receivers = info.receivers;
+      state.hint = `GATEWAY_URL=${info.apiUrl} ADMIN_TOKEN=${info.token} npx webhook-gateway dead-letters`;
       const intro = [
         paint('1;36', 'webhook-gateway demo'),
         `A gateway (API + delivery workers) is running at ${info.apiUrl} on its own database; try, while it runs:`,
-        `  GATEWAY_URL=${info.apiUrl} ADMIN_TOKEN=${info.token} npx webhook-gateway dead-letters`,
+        `  ${state.hint}`,
         describeReceivers(info.receivers),
         '',
       ];

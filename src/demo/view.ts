@@ -6,6 +6,8 @@ export type ViewState = {
   elapsedMs: number;
   durationMs: number;
   apiUrl: string;
+  /** A command to try against the running gateway. */
+  hint: string;
   story: string;
   receivers: DemoReceiver[];
   snapshot: Snapshot | undefined;
@@ -63,6 +65,7 @@ export function frame(state: ViewState, paint: Paint, rows: number, columns: num
   const story = wrap(state.story, columns - 6);
   const lines = [
     `${paint('1;36', 'webhook-gateway demo')}  ${seconds(Math.min(state.elapsedMs, state.durationMs))} / ${seconds(state.durationMs)}   API ${state.apiUrl}`,
+    paint('2', `try: ${state.hint}`),
     ...story.map((line, i) => `${i === 0 ? paint('1', 'NOW') : '   '}  ${line}`),
     '',
     ...tables(state, paint),
