@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
-import { createApp } from './api/index.ts';
 import { createBreaker, createPostgresBreakerStore } from './breaker/index.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
@@ -130,6 +129,8 @@ export async function startGateway(options: { config: Config; role: Role; logger
 
   if (role === 'all' || role === 'api') {
     const publisher = createPublisher({ db: database.db, queue, logger });
+    // Loaded only where the API runs: a worker process does not carry the API, docs and console code.
+    const { createApp } = await import('./api/index.ts');
     const app = createApp({
       db: database.db,
       queue,
