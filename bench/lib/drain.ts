@@ -35,6 +35,9 @@ export async function drainBacklog(options: {
   timeoutMs: number;
 }): Promise<DrainResult> {
   const { environment, client, receivers, events } = options;
+  // Start from an idle queue: leftovers of an earlier phase must not be drained with these.
+  if (!(await pollUntil(async () => (await environment.busyJobs()) === 0, 120_000, 50)))
+    throw new Error(`the queue did not become idle: ${await environment.busyJobs()} jobs waiting or active`);
   await environment.queue.pause();
   const results = await closedLoop(events, 32, (index) => client.publish(options.type, index));
   const accepted = results.filter((result) => result.ok).length;

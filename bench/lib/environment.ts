@@ -99,14 +99,17 @@ export type Environment = {
   call(method: string, path: string, body?: unknown): Promise<ApiResponse>;
   /** Jobs not yet taken by a worker (waiting, paused, prioritized). */
   queuedJobs(): Promise<number>;
+  /** Jobs waiting or being processed (delayed retries not counted). */
+  busyJobs(): Promise<number>;
   close(): Promise<void>;
 };
 
 /**
  * Creates a fresh environment: database `databaseName` recreated, a new queue prefix. The gateway
- * processes start on `startGateway()`; `overrides` are added to their environment.
+ * processes start on `startGateway()`; `overrides` are added to their environment; with `cpuProfDir`
+ * each writes a V8 CPU profile to `<cpuProfDir>/<role>/` when it exits.
  */
-export async function createEnvironment(options: { databaseName: string; overrides?: Record<string, string>; workerNodeArgs?: string[] | undefined }): Promise<Environment> {
+export async function createEnvironment(options: { databaseName: string; overrides?: Record<string, string>; cpuProfDir?: string | undefined }): Promise<Environment> {
   const databaseUrl = await recreateDatabase(options.databaseName);
   const queuePrefix = `bench${randomBytes(5).toString('hex')}`;
   const env: Record<string, string> = {
@@ -137,8 +140,9 @@ export async function createEnvironment(options: { databaseName: string; overrid
     sql,
     queue,
     async startGateway() {
-      const api = spawnGateway('api', env, []);
-      const worker = spawnGateway('worker', env, options.workerNodeArgs ?? []);
+      const profile = (role: string) => (options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}/${role}`] : []);
+      const api = spawnGateway('api', env, profile('api'));
+      const worker = spawnGateway('worker', env, profile('worker'));
       environment.api = api;
       environment.worker = worker;
       const [url] = await Promise.all([waitStarted(api), waitStarted(worker)]);
@@ -157,6 +161,10 @@ export async function createEnvironment(options: { databaseName: string; overrid
     async queuedJobs() {
       const counts = await queue.getJobCounts('waiting', 'paused', 'prioritized');
       return (counts.waiting ?? 0) + (counts.paused ?? 0) + (counts.prioritized ?? 0);
+    },
+    async busyJobs() {
+      const counts = await queue.getJobCounts('waiting', 'paused', 'prioritized', 'active');
+      return Object.values(counts).reduce((sum, count) => sum + count, 0);
     },
     async close() {
       await Promise.all([stopProcess(environment.api), stopProcess(environment.worker)]);

@@ -1,6 +1,7 @@
 /**
- * Backlog: publish latency at 1,000 events/s and drain rate, first on empty tables, then with
- * 1,000,000 old succeeded deliveries (events, deliveries, attempts) bulk-inserted in SQL.
+ * Backlog: publish latency at 1,000 events/s and drain rate with 1,000,000 old succeeded deliveries
+ * (events, deliveries, attempts) bulk-inserted in SQL, beside the same measurements on empty tables
+ * just before and just after (tables truncated): their mean is the limit, so drift cancels out.
  */
 import { DEFAULT_TENANT_ID } from '../../src/db/index.ts';
 import { createEnvironment, registerEndpoint, type Environment } from '../lib/environment.ts';
@@ -13,7 +14,7 @@ import type { ScenarioContext } from './context.ts';
 
 /** Runs the backlog scenario in a fresh environment. */
 export async function backlogScenario(context: ScenarioContext): Promise<ScenarioResult> {
-  const environment = await createEnvironment({ databaseName: context.databaseName, workerNodeArgs: context.workerNodeArgs });
+  const environment = await createEnvironment({ databaseName: context.databaseName, cpuProfDir: context.cpuProfDir });
   const cleanups: (() => Promise<unknown>)[] = [() => environment.close()];
   try {
     const oldRows = context.count(1_000_000, 10_000);
@@ -37,8 +38,14 @@ export async function backlogScenario(context: ScenarioContext): Promise<Scenari
     const insertSeconds = (nowMs() - insertStarted) / 1000;
     context.log(`backlog: ${oldRows} old deliveries (inserted in ${insertSeconds.toFixed(1)}s)`);
     const backlog = await measure(environment, client, receiver, seconds, events, 'backlog');
-    const latencyRatio = backlog.publishP99Ms / empty.publishP99Ms;
-    const drainRatio = backlog.drain.perSecond / empty.drain.perSecond;
+    await environment.sql`truncate events cascade`;
+    await environment.sql`vacuum analyze events, deliveries, delivery_attempts`;
+    context.log('backlog: empty tables again');
+    const emptyAfter = await measure(environment, client, receiver, seconds, events, 'empty-after');
+    const emptyP99 = (empty.publishP99Ms + emptyAfter.publishP99Ms) / 2;
+    const emptyRate = (empty.drain.perSecond + emptyAfter.drain.perSecond) / 2;
+    const latencyRatio = backlog.publishP99Ms / emptyP99;
+    const drainRatio = backlog.drain.perSecond / emptyRate;
     return {
       rows: [
         {
@@ -46,7 +53,7 @@ export async function backlogScenario(context: ScenarioContext): Promise<Scenari
           measure: `publish p99 at 1,000/s, ${oldRows} old rows`,
           value: backlog.publishP99Ms,
           unit: 'ms',
-          limit: { label: 'empty tables', value: empty.publishP99Ms },
+          limit: { label: 'empty tables', value: emptyP99 },
           ratio: latencyRatio,
           target: '<= 110 %',
           pass: check(latencyRatio <= 1.1),
@@ -56,13 +63,13 @@ export async function backlogScenario(context: ScenarioContext): Promise<Scenari
           measure: `drain ${events} events, ${oldRows} old rows`,
           value: backlog.drain.perSecond,
           unit: '/s',
-          limit: { label: 'empty tables', value: empty.drain.perSecond },
+          limit: { label: 'empty tables', value: emptyRate },
           ratio: drainRatio,
           target: '>= 90 %',
-          pass: check(drainRatio >= 0.9, backlog.drain.complete, empty.drain.complete),
+          pass: check(drainRatio >= 0.9, backlog.drain.complete, empty.drain.complete, emptyAfter.drain.complete),
         },
       ],
-      details: { oldRows, insertSeconds, empty, backlog },
+      details: { oldRows, insertSeconds, empty, backlog, emptyAfter },
     };
   } finally {
     for (const cleanup of cleanups) await cleanup().catch((error: unknown) => context.log(`cleanup failed: ${String(error)}`));

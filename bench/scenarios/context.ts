@@ -2,8 +2,8 @@
 export type ScenarioContext = {
   scale: number;
   databaseName: string;
-  /** Node options for the worker process (e.g. `--cpu-prof --cpu-prof-dir=...`). */
-  workerNodeArgs: string[] | undefined;
+  /** Where the api and worker processes write CPU profiles (`<dir>/api`, `<dir>/worker`); none when undefined. */
+  cpuProfDir: string | undefined;
   log(message: string): void;
   /** `full` scaled, at least `min` (counts). */
   count(full: number, min: number): number;
@@ -12,12 +12,12 @@ export type ScenarioContext = {
 };
 
 /** Builds the context helpers for a scale factor. */
-export function scenarioContext(options: { scale: number; databaseName: string; workerNodeArgs?: string[] | undefined; log: (message: string) => void }): ScenarioContext {
+export function scenarioContext(options: { scale: number; databaseName: string; cpuProfDir?: string | undefined; log: (message: string) => void }): ScenarioContext {
   const { scale } = options;
   return {
     scale,
     databaseName: options.databaseName,
-    workerNodeArgs: options.workerNodeArgs,
+    cpuProfDir: options.cpuProfDir,
     log: options.log,
     count: (full, min) => Math.max(min, Math.round(full * scale)),
     seconds: (full) => Math.max(0.5, Math.round(full * scale * 10) / 10),

@@ -16,7 +16,7 @@ const MEMORY_LIMIT_MB = 250;
 
 /** Runs the delivery scenario (and the memory measurement) in a fresh environment. */
 export async function deliveryScenario(context: ScenarioContext): Promise<ScenarioResult> {
-  const environment = await createEnvironment({ databaseName: context.databaseName, workerNodeArgs: context.workerNodeArgs });
+  const environment = await createEnvironment({ databaseName: context.databaseName, cpuProfDir: context.cpuProfDir });
   const cleanups: (() => Promise<unknown>)[] = [() => environment.close()];
   try {
     const concurrency = loadConfig(environment.env).workerConcurrency;

@@ -10,7 +10,7 @@ const RUNS = 3;
 
 /** Runs the fan-out scenario in a fresh environment. */
 export async function fanoutScenario(context: ScenarioContext): Promise<ScenarioResult> {
-  const environment = await createEnvironment({ databaseName: context.databaseName, workerNodeArgs: context.workerNodeArgs });
+  const environment = await createEnvironment({ databaseName: context.databaseName, cpuProfDir: context.cpuProfDir });
   const cleanups: (() => Promise<unknown>)[] = [() => environment.close()];
   try {
     const endpoints = context.count(1000, 20);

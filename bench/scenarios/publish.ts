@@ -15,7 +15,7 @@ export const PUBLISH_CONCURRENCY = 64;
 
 /** Runs the publish scenario in a fresh environment. */
 export async function publishScenario(context: ScenarioContext): Promise<ScenarioResult> {
-  const environment = await createEnvironment({ databaseName: context.databaseName, workerNodeArgs: context.workerNodeArgs });
+  const environment = await createEnvironment({ databaseName: context.databaseName, cpuProfDir: context.cpuProfDir });
   const cleanups: (() => Promise<unknown>)[] = [() => environment.close()];
   try {
     const poolSize = loadConfig(environment.env).databasePoolSize;
