@@ -58,6 +58,21 @@ export function readRss(pid: number): { rssMb: number; hwmMb: number } | undefin
   }
 }
 
+/** CPU time (user + system) a process has used so far, in seconds; NaN when it is gone. */
+export function cpuSeconds(pid: number): number {
+  try {
+    // Fields after the command name (which may contain spaces): state is field 3, utime 14, stime 15.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Linux reports /proc CPU times in clock ticks, 100 per second on every mainstream kernel configuration. */
+const CLOCK_TICKS = 100;
+
 /** Polls a process's RSS every `everyMs` until stopped; `peakMb` is the largest sample seen. */
 export function sampleRss(pid: number, everyMs = 100): { stop(): { peakMb: number; hwmMb: number; samples: number } } {
   let peak = 0;

@@ -26,7 +26,7 @@ export async function backlogScenario(context: ScenarioContext): Promise<Scenari
     const endpointId = await registerEndpoint(environment, receiver.urls[0]!, ['bench.*']);
     const client = createPublishClient(environment.apiUrl);
     cleanups.unshift(() => client.close());
-    const warmup = context.count(500, 50);
+    const warmup = context.count(500, 30);
     await closedLoop(warmup, 16, (index) => client.publish('bench.warmup', index));
     await pollUntil(async () => (await receiver.received('bench.warmup')) >= warmup, 30_000);
 

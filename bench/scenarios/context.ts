@@ -7,7 +7,7 @@ export type ScenarioContext = {
   log(message: string): void;
   /** `full` scaled, at least `min` (counts). */
   count(full: number, min: number): number;
-  /** `full` seconds scaled, at least half a second. */
+  /** `full` seconds scaled, at least a quarter of a second. */
   seconds(full: number): number;
 };
 
@@ -20,6 +20,6 @@ export function scenarioContext(options: { scale: number; databaseName: string; 
     cpuProfDir: options.cpuProfDir,
     log: options.log,
     count: (full, min) => Math.max(min, Math.round(full * scale)),
-    seconds: (full) => Math.max(0.5, Math.round(full * scale * 10) / 10),
+    seconds: (full) => Math.max(0.25, Math.round(full * scale * 100) / 100),
   };
 }

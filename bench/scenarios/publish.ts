@@ -35,7 +35,7 @@ export async function publishScenario(context: ScenarioContext): Promise<Scenari
     await registerEndpoint(environment, receiver.urls[0]!, ['bench.*']);
     const client = createPublishClient(environment.apiUrl);
     cleanups.unshift(() => client.close());
-    await closedLoop(context.count(500, 50), 16, (index) => client.publish('bench.warmup', index));
+    await closedLoop(context.count(500, 30), 16, (index) => client.publish('bench.warmup', index));
 
     context.log(`publish: open loop 200/s and 1,000/s for ${seconds}s each`);
     const at200 = await openLoop(200, seconds, (index) => client.publish('bench.publish', index));
