@@ -12,6 +12,9 @@ import { check, type ScenarioResult } from '../lib/report.ts';
 import { nowMs, pollUntil } from '../lib/stats.ts';
 import type { ScenarioContext } from './context.ts';
 
+/** Above this publish p99 on empty tables the gateway is not keeping up with the offered rate. */
+const SATURATED_MS = 100;
+
 /** Runs the backlog scenario in a fresh environment. */
 export async function backlogScenario(context: ScenarioContext): Promise<ScenarioResult> {
   const environment = await createEnvironment({ databaseName: context.databaseName, cpuProfDir: context.cpuProfDir });
@@ -55,8 +58,10 @@ export async function backlogScenario(context: ScenarioContext): Promise<Scenari
           unit: 'ms',
           limit: { label: 'empty tables', value: emptyP99 },
           ratio: latencyRatio,
-          target: '<= 110 %',
-          pass: check(latencyRatio <= 1.1),
+          target: '<= 110 % (empty p99 < 100 ms)',
+          // A latency ratio means something only while the gateway keeps up with 1,000/s on empty
+          // tables (p99 within the SPEC's 100 ms API bound); a saturated run compares queues, not tables.
+          pass: check(latencyRatio <= 1.1, emptyP99 < SATURATED_MS),
         },
         {
           scenario: 'backlog',
