@@ -8,7 +8,8 @@
  *                 [--cpu-prof dir]   (CPU profiles of the api and worker processes: <dir>/api, <dir>/worker)
  *
  * Scenarios: publish, delivery, fan-out, backlog, isolation, memory (measured during delivery).
- * `--scale` multiplies counts and durations (0.05 is a quick smoke run). Exit code 0 when the run
+ * `--scale` multiplies counts and durations (0.05 is a quick smoke run). Gateway settings in this
+ * process's environment (e.g. WORKER_CONCURRENCY=200) reach the gateway processes. Exit code 0 when the run
  * completed (targets may still fail: see the table), 1 when it could not.
  */
 import { execFileSync } from 'node:child_process';

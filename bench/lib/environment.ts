@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
+import { loadConfig, type Config } from '../../src/config.ts';
 import { migrateDatabase } from '../../src/db/index.ts';
 import { DELIVERY_QUEUE } from '../../src/publisher/index.ts';
 import { deleteRedisPrefix } from '../../test/helpers/gateway.ts';
@@ -100,8 +101,10 @@ export type Environment = {
   databaseName: string;
   databaseUrl: string;
   queuePrefix: string;
-  /** Settings handed to both gateway processes. */
+  /** Settings handed to both gateway processes (on top of this process's environment). */
   env: Record<string, string>;
+  /** The configuration the gateway processes run with (e.g. WORKER_CONCURRENCY set when running the bench). */
+  config: Config;
   api: GatewayProcess | undefined;
   worker: GatewayProcess | undefined;
   apiUrl: string;
@@ -149,6 +152,7 @@ export async function createEnvironment(options: { databaseName: string; overrid
     databaseUrl,
     queuePrefix,
     env,
+    config: loadConfig({ ...process.env, ...env }),
     api: undefined,
     worker: undefined,
     apiUrl: '',

@@ -3,7 +3,6 @@
  * by a bare undici loop at the worker's concurrency; publish-to-receipt latency at 500 events/s;
  * peak RSS of the api and worker processes during the run (the memory rows).
  */
-import { loadConfig } from '../../src/config.ts';
 import { createEnvironment, registerEndpoint, sampleRss } from '../lib/environment.ts';
 import { drainBacklog, endToEndLatency } from '../lib/drain.ts';
 import { barePostLatency, barePostRate, closedLoop, createPublishClient } from '../lib/load.ts';
@@ -19,7 +18,7 @@ export async function deliveryScenario(context: ScenarioContext): Promise<Scenar
   const environment = await createEnvironment({ databaseName: context.databaseName, cpuProfDir: context.cpuProfDir });
   const cleanups: (() => Promise<unknown>)[] = [() => environment.close()];
   try {
-    const concurrency = loadConfig(environment.env).workerConcurrency;
+    const concurrency = environment.config.workerConcurrency;
     const events = context.count(20_000, 200);
     const seconds = context.seconds(10);
     const receiver = await startReceiverProcess();

@@ -2,7 +2,6 @@
  * Publish: latency at 200 and 1,000 events/s (open loop) and the maximum rate (autocannon), beside
  * the rate at which a bare postgres.js loop inserts the same event + delivery rows.
  */
-import { loadConfig } from '../../src/config.ts';
 import { DEFAULT_TENANT_ID } from '../../src/db/index.ts';
 import { createEnvironment, registerEndpoint } from '../lib/environment.ts';
 import { bareInsertRate, closedLoop, createPublishClient, maxPublishRate, openLoop } from '../lib/load.ts';
@@ -18,7 +17,7 @@ export async function publishScenario(context: ScenarioContext): Promise<Scenari
   const environment = await createEnvironment({ databaseName: context.databaseName, cpuProfDir: context.cpuProfDir });
   const cleanups: (() => Promise<unknown>)[] = [() => environment.close()];
   try {
-    const poolSize = loadConfig(environment.env).databasePoolSize;
+    const poolSize = environment.config.databasePoolSize;
     const seconds = context.seconds(10);
     // The limit first, before the gateway runs, so no reconciler picks up these rows; then empty the tables.
     const [unused] = await environment.sql<{ id: string }[]>`
