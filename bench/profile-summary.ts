@@ -1,6 +1,7 @@
 /**
  * Top self-time functions of V8 CPU profiles (`--cpu-prof`), e.g. the worker's during the delivery scenario:
- *   npx tsx bench/profile-summary.ts bench/results/prof/*.cpuprofile [--top 25]
+ *   npx tsx bench/profile-summary.ts bench/results/prof/worker/CPU.*.0.0*.cpuprofile [--top 25]
+ * (thread 0 is the main thread; the other file of each process is the module loader thread).
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';

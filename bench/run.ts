@@ -5,10 +5,11 @@
  * Every scenario measures its physical limit beside it, so results read as ratios on a noisy machine.
  *
  *   npm run bench [-- --only publish,delivery] [--scale 0.05] [--json path] [--database name]
- *                 [--cpu-prof dir]   (CPU profile of every worker process, written when it exits)
+ *                 [--cpu-prof dir]   (CPU profiles of the api and worker processes: <dir>/api, <dir>/worker)
  *
  * Scenarios: publish, delivery, fan-out, backlog, isolation, memory (measured during delivery).
- * `--scale` multiplies counts and durations (0.05 is a quick smoke run). Exit code 0 when the run
+ * `--scale` multiplies counts and durations (0.05 is a quick smoke run). Gateway settings in this
+ * process's environment (e.g. WORKER_CONCURRENCY=200) reach the gateway processes. Exit code 0 when the run
  * completed (targets may still fail: see the table), 1 when it could not.
  */
 import { execFileSync } from 'node:child_process';
@@ -81,11 +82,10 @@ async function main(): Promise<number> {
     loadAverageAtStart: os.loadavg().map((value) => round(value)),
   };
   log(`webhook-gateway benchmark: ${settings.names.join(', ')} at scale ${settings.scale}; ${machine.cpus} CPUs, node ${machine.node}, revision ${machine.revision}, load ${machine.loadAverageAtStart.join(' ')}`);
-  if (settings.cpuProf) await mkdir(settings.cpuProf, { recursive: true });
   const context = scenarioContext({
     scale: settings.scale,
     databaseName: settings.databaseName,
-    workerNodeArgs: settings.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${settings.cpuProf}`] : undefined,
+    cpuProfDir: settings.cpuProf,
     log,
   });
   const rows: Row[] = [];

@@ -22,7 +22,7 @@ type Report = {
     publish: { at200: { sent: number; ok: number; latencyMs: Summary }; at1000: { sent: number; ok: number; latencyMs: Summary }; max: { accepted: number; non2xx: number }; bareInsert: { count: number } };
     delivery: { drain: Drain; latency: { undelivered: number; endToEndMs: Summary }; barePost: { perSecond: number }; memory: { api: { peakMb: number }; worker: { peakMb: number } } };
     'fan-out': { endpoints: number; runs: { complete: boolean; received: number; ms: number }[] };
-    backlog: { oldRows: number; empty: { drain: Drain }; backlog: { drain: Drain } };
+    backlog: { oldRows: number; empty: { drain: Drain }; backlog: { drain: Drain }; emptyAfter: { drain: Drain } };
     isolation: { baseline: Drain; withBad: Drain; badEndpointRequests: number };
   };
 };
@@ -65,7 +65,7 @@ describe('benchmark harness (smoke run)', () => {
     expect(publish.max.non2xx).toBe(0);
     expect(publish.bareInsert.count).toBeGreaterThan(0);
 
-    for (const drain of [delivery.drain, backlog.empty.drain, backlog.backlog.drain, isolation.baseline, isolation.withBad]) {
+    for (const drain of [delivery.drain, backlog.empty.drain, backlog.backlog.drain, backlog.emptyAfter.drain, isolation.baseline, isolation.withBad]) {
       expect(drain.complete).toBe(true);
       expect(drain.received).toBe(drain.expected);
       expect(drain.publishErrors).toEqual({});

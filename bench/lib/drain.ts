@@ -2,7 +2,7 @@
  * Measuring delivery: drain a queued backlog (queue paused while it is published, then resumed),
  * and publish-to-receipt latency of events published at a constant rate.
  */
-import type { Environment } from './environment.ts';
+import { cpuSeconds, type Environment } from './environment.ts';
 import { closedLoop, errorKinds, openLoop, type PublishClient } from './load.ts';
 import type { ReceiverProcess } from './receiver-process.ts';
 import { nowMs, pollUntil, summarize, type Summary } from './stats.ts';
@@ -17,6 +17,8 @@ export type DrainResult = {
   seconds: number;
   perSecond: number;
   publishErrors: Record<string, number>;
+  /** Share of one core each process in `pids` used while draining (100 = one core busy). */
+  cpuPercent: Record<string, number>;
 };
 
 /**
@@ -33,8 +35,13 @@ export async function drainBacklog(options: {
   jobsPerEvent: number;
   expectedPerEvent: number;
   timeoutMs: number;
+  /** Processes whose CPU use is measured while draining (a list is summed). */
+  pids?: Record<string, number | number[]>;
 }): Promise<DrainResult> {
   const { environment, client, receivers, events } = options;
+  // Start from an idle queue: leftovers of an earlier phase must not be drained with these.
+  if (!(await pollUntil(async () => (await environment.busyJobs()) === 0, 120_000, 50)))
+    throw new Error(`the queue did not become idle: ${await environment.busyJobs()} jobs waiting or active`);
   await environment.queue.pause();
   const results = await closedLoop(events, 32, (index) => client.publish(options.type, index));
   const accepted = results.filter((result) => result.ok).length;
@@ -45,9 +52,14 @@ export async function drainBacklog(options: {
   const expected = accepted * options.expectedPerEvent;
   // Counted by event type, so a straggler from an earlier phase cannot count as one of these.
   const receivedNow = async () => (await Promise.all(receivers.map((receiver) => receiver.received(options.type)))).reduce((sum, count) => sum + count, 0);
+  const pids = Object.entries(options.pids ?? {});
+  const cpu = (pid: number | number[]) => [pid].flat().reduce((sum, one) => sum + cpuSeconds(one), 0);
+  const cpuBefore = pids.map(([, pid]) => cpu(pid));
   const start = nowMs();
   await environment.queue.resume();
   const complete = await pollUntil(async () => (await receivedNow()) >= expected, options.timeoutMs, 20);
+  const wall = (nowMs() - start) / 1000;
+  const cpuPercent = Object.fromEntries(pids.map(([name, pid], index) => [name, ((cpu(pid) - (cpuBefore[index] ?? NaN)) / wall) * 100]));
   const receipts = await Promise.all(receivers.map((receiver) => receiver.receipts(options.type)));
   let last = start;
   let received = 0;
@@ -56,7 +68,7 @@ export async function drainBacklog(options: {
     for (const at of receipt.arrivals) if (at > last) last = at;
   }
   const seconds = (last - start) / 1000;
-  return { events, expected, received, complete, seconds, perSecond: seconds > 0 ? received / seconds : 0, publishErrors: errorKinds(results) };
+  return { events, expected, received, complete, seconds, perSecond: seconds > 0 ? received / seconds : 0, publishErrors: errorKinds(results), cpuPercent };
 }
 
 export type EndToEndResult = {

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
+import { loadConfig, type Config } from '../../src/config.ts';
 import { migrateDatabase } from '../../src/db/index.ts';
 import { DELIVERY_QUEUE } from '../../src/publisher/index.ts';
 import { deleteRedisPrefix } from '../../test/helpers/gateway.ts';
@@ -58,6 +59,21 @@ export function readRss(pid: number): { rssMb: number; hwmMb: number } | undefin
   }
 }
 
+/** CPU time (user + system) a process has used so far, in seconds; NaN when it is gone. */
+export function cpuSeconds(pid: number): number {
+  try {
+    // Fields after the command name (which may contain spaces): state is field 3, utime 14, stime 15.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Linux reports /proc CPU times in clock ticks, 100 per second on every mainstream kernel configuration. */
+const CLOCK_TICKS = 100;
+
 /** Polls a process's RSS every `everyMs` until stopped; `peakMb` is the largest sample seen. */
 export function sampleRss(pid: number, everyMs = 100): { stop(): { peakMb: number; hwmMb: number; samples: number } } {
   let peak = 0;
@@ -85,8 +101,10 @@ export type Environment = {
   databaseName: string;
   databaseUrl: string;
   queuePrefix: string;
-  /** Settings handed to both gateway processes. */
+  /** Settings handed to both gateway processes (on top of this process's environment). */
   env: Record<string, string>;
+  /** The configuration the gateway processes run with (e.g. WORKER_CONCURRENCY set when running the bench). */
+  config: Config;
   api: GatewayProcess | undefined;
   worker: GatewayProcess | undefined;
   apiUrl: string;
@@ -99,14 +117,17 @@ export type Environment = {
   call(method: string, path: string, body?: unknown): Promise<ApiResponse>;
   /** Jobs not yet taken by a worker (waiting, paused, prioritized). */
   queuedJobs(): Promise<number>;
+  /** Jobs waiting or being processed (delayed retries not counted). */
+  busyJobs(): Promise<number>;
   close(): Promise<void>;
 };
 
 /**
  * Creates a fresh environment: database `databaseName` recreated, a new queue prefix. The gateway
- * processes start on `startGateway()`; `overrides` are added to their environment.
+ * processes start on `startGateway()`; `overrides` are added to their environment; with `cpuProfDir`
+ * each writes a V8 CPU profile to `<cpuProfDir>/<role>/` when it exits.
  */
-export async function createEnvironment(options: { databaseName: string; overrides?: Record<string, string>; workerNodeArgs?: string[] | undefined }): Promise<Environment> {
+export async function createEnvironment(options: { databaseName: string; overrides?: Record<string, string>; cpuProfDir?: string | undefined }): Promise<Environment> {
   const databaseUrl = await recreateDatabase(options.databaseName);
   const queuePrefix = `bench${randomBytes(5).toString('hex')}`;
   const env: Record<string, string> = {
@@ -131,14 +152,16 @@ export async function createEnvironment(options: { databaseName: string; overrid
     databaseUrl,
     queuePrefix,
     env,
+    config: loadConfig({ ...process.env, ...env }),
     api: undefined,
     worker: undefined,
     apiUrl: '',
     sql,
     queue,
     async startGateway() {
-      const api = spawnGateway('api', env, []);
-      const worker = spawnGateway('worker', env, options.workerNodeArgs ?? []);
+      const profile = (role: string) => (options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}/${role}`] : []);
+      const api = spawnGateway('api', env, profile('api'));
+      const worker = spawnGateway('worker', env, profile('worker'));
       environment.api = api;
       environment.worker = worker;
       const [url] = await Promise.all([waitStarted(api), waitStarted(worker)]);
@@ -157,6 +180,10 @@ export async function createEnvironment(options: { databaseName: string; overrid
     async queuedJobs() {
       const counts = await queue.getJobCounts('waiting', 'paused', 'prioritized');
       return (counts.waiting ?? 0) + (counts.paused ?? 0) + (counts.prioritized ?? 0);
+    },
+    async busyJobs() {
+      const counts = await queue.getJobCounts('waiting', 'paused', 'prioritized', 'active');
+      return Object.values(counts).reduce((sum, count) => sum + count, 0);
     },
     async close() {
       await Promise.all([stopProcess(environment.api), stopProcess(environment.worker)]);

@@ -1,6 +1,7 @@
 /**
- * Backlog: publish latency at 1,000 events/s and drain rate, first on empty tables, then with
- * 1,000,000 old succeeded deliveries (events, deliveries, attempts) bulk-inserted in SQL.
+ * Backlog: publish latency at 1,000 events/s and drain rate with 1,000,000 old succeeded deliveries
+ * (events, deliveries, attempts) bulk-inserted in SQL, beside the same measurements on empty tables
+ * just before and just after (tables truncated): their mean is the limit, so drift cancels out.
  */
 import { DEFAULT_TENANT_ID } from '../../src/db/index.ts';
 import { createEnvironment, registerEndpoint, type Environment } from '../lib/environment.ts';
@@ -11,9 +12,12 @@ import { check, type ScenarioResult } from '../lib/report.ts';
 import { nowMs, pollUntil } from '../lib/stats.ts';
 import type { ScenarioContext } from './context.ts';
 
+/** Above this publish p99 on empty tables the gateway is not keeping up with the offered rate. */
+const SATURATED_MS = 100;
+
 /** Runs the backlog scenario in a fresh environment. */
 export async function backlogScenario(context: ScenarioContext): Promise<ScenarioResult> {
-  const environment = await createEnvironment({ databaseName: context.databaseName, workerNodeArgs: context.workerNodeArgs });
+  const environment = await createEnvironment({ databaseName: context.databaseName, cpuProfDir: context.cpuProfDir });
   const cleanups: (() => Promise<unknown>)[] = [() => environment.close()];
   try {
     const oldRows = context.count(1_000_000, 10_000);
@@ -25,7 +29,7 @@ export async function backlogScenario(context: ScenarioContext): Promise<Scenari
     const endpointId = await registerEndpoint(environment, receiver.urls[0]!, ['bench.*']);
     const client = createPublishClient(environment.apiUrl);
     cleanups.unshift(() => client.close());
-    const warmup = context.count(500, 50);
+    const warmup = context.count(500, 30);
     await closedLoop(warmup, 16, (index) => client.publish('bench.warmup', index));
     await pollUntil(async () => (await receiver.received('bench.warmup')) >= warmup, 30_000);
 
@@ -37,8 +41,14 @@ export async function backlogScenario(context: ScenarioContext): Promise<Scenari
     const insertSeconds = (nowMs() - insertStarted) / 1000;
     context.log(`backlog: ${oldRows} old deliveries (inserted in ${insertSeconds.toFixed(1)}s)`);
     const backlog = await measure(environment, client, receiver, seconds, events, 'backlog');
-    const latencyRatio = backlog.publishP99Ms / empty.publishP99Ms;
-    const drainRatio = backlog.drain.perSecond / empty.drain.perSecond;
+    await environment.sql`truncate events cascade`;
+    await environment.sql`vacuum analyze events, deliveries, delivery_attempts`;
+    context.log('backlog: empty tables again');
+    const emptyAfter = await measure(environment, client, receiver, seconds, events, 'empty-after');
+    const emptyP99 = (empty.publishP99Ms + emptyAfter.publishP99Ms) / 2;
+    const emptyRate = (empty.drain.perSecond + emptyAfter.drain.perSecond) / 2;
+    const latencyRatio = backlog.publishP99Ms / emptyP99;
+    const drainRatio = backlog.drain.perSecond / emptyRate;
     return {
       rows: [
         {
@@ -46,23 +56,25 @@ export async function backlogScenario(context: ScenarioContext): Promise<Scenari
           measure: `publish p99 at 1,000/s, ${oldRows} old rows`,
           value: backlog.publishP99Ms,
           unit: 'ms',
-          limit: { label: 'empty tables', value: empty.publishP99Ms },
+          limit: { label: 'empty tables', value: emptyP99 },
           ratio: latencyRatio,
-          target: '<= 110 %',
-          pass: check(latencyRatio <= 1.1),
+          target: '<= 110 % (empty p99 < 100 ms)',
+          // A latency ratio means something only while the gateway keeps up with 1,000/s on empty
+          // tables (p99 within the SPEC's 100 ms API bound); a saturated run compares queues, not tables.
+          pass: check(latencyRatio <= 1.1, emptyP99 < SATURATED_MS),
         },
         {
           scenario: 'backlog',
           measure: `drain ${events} events, ${oldRows} old rows`,
           value: backlog.drain.perSecond,
           unit: '/s',
-          limit: { label: 'empty tables', value: empty.drain.perSecond },
+          limit: { label: 'empty tables', value: emptyRate },
           ratio: drainRatio,
           target: '>= 90 %',
-          pass: check(drainRatio >= 0.9, backlog.drain.complete, empty.drain.complete),
+          pass: check(drainRatio >= 0.9, backlog.drain.complete, empty.drain.complete, emptyAfter.drain.complete),
         },
       ],
-      details: { oldRows, insertSeconds, empty, backlog },
+      details: { oldRows, insertSeconds, empty, backlog, emptyAfter },
     };
   } finally {
     for (const cleanup of cleanups) await cleanup().catch((error: unknown) => context.log(`cleanup failed: ${String(error)}`));

@@ -2,24 +2,24 @@
 export type ScenarioContext = {
   scale: number;
   databaseName: string;
-  /** Node options for the worker process (e.g. `--cpu-prof --cpu-prof-dir=...`). */
-  workerNodeArgs: string[] | undefined;
+  /** Where the api and worker processes write CPU profiles (`<dir>/api`, `<dir>/worker`); none when undefined. */
+  cpuProfDir: string | undefined;
   log(message: string): void;
   /** `full` scaled, at least `min` (counts). */
   count(full: number, min: number): number;
-  /** `full` seconds scaled, at least half a second. */
+  /** `full` seconds scaled, at least a quarter of a second. */
   seconds(full: number): number;
 };
 
 /** Builds the context helpers for a scale factor. */
-export function scenarioContext(options: { scale: number; databaseName: string; workerNodeArgs?: string[] | undefined; log: (message: string) => void }): ScenarioContext {
+export function scenarioContext(options: { scale: number; databaseName: string; cpuProfDir?: string | undefined; log: (message: string) => void }): ScenarioContext {
   const { scale } = options;
   return {
     scale,
     databaseName: options.databaseName,
-    workerNodeArgs: options.workerNodeArgs,
+    cpuProfDir: options.cpuProfDir,
     log: options.log,
     count: (full, min) => Math.max(min, Math.round(full * scale)),
-    seconds: (full) => Math.max(0.5, Math.round(full * scale * 10) / 10),
+    seconds: (full) => Math.max(0.25, Math.round(full * scale * 100) / 100),
   };
 }

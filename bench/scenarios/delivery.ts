@@ -3,7 +3,6 @@
  * by a bare undici loop at the worker's concurrency; publish-to-receipt latency at 500 events/s;
  * peak RSS of the api and worker processes during the run (the memory rows).
  */
-import { loadConfig } from '../../src/config.ts';
 import { createEnvironment, registerEndpoint, sampleRss } from '../lib/environment.ts';
 import { drainBacklog, endToEndLatency } from '../lib/drain.ts';
 import { barePostLatency, barePostRate, closedLoop, createPublishClient } from '../lib/load.ts';
@@ -16,10 +15,10 @@ const MEMORY_LIMIT_MB = 250;
 
 /** Runs the delivery scenario (and the memory measurement) in a fresh environment. */
 export async function deliveryScenario(context: ScenarioContext): Promise<ScenarioResult> {
-  const environment = await createEnvironment({ databaseName: context.databaseName, workerNodeArgs: context.workerNodeArgs });
+  const environment = await createEnvironment({ databaseName: context.databaseName, cpuProfDir: context.cpuProfDir });
   const cleanups: (() => Promise<unknown>)[] = [() => environment.close()];
   try {
-    const concurrency = loadConfig(environment.env).workerConcurrency;
+    const concurrency = environment.config.workerConcurrency;
     const events = context.count(20_000, 200);
     const seconds = context.seconds(10);
     const receiver = await startReceiverProcess();
@@ -33,12 +32,15 @@ export async function deliveryScenario(context: ScenarioContext): Promise<Scenar
 
     context.log(`delivery: bare undici limit (${events} signed POSTs, ${concurrency} in flight)`);
     const bare = await barePostRate(receiver.urls[0]!, events, concurrency);
-    const warmup = context.count(500, 50);
+    const warmup = context.count(500, 30);
     await receiver.reset();
     await closedLoop(warmup, 16, (index) => client.publish('bench.warmup', index));
     await pollUntil(async () => (await receiver.received('bench.warmup')) >= warmup, 30_000);
 
     context.log(`delivery: drain ${events} queued events`);
+    // The Postgres backends serving the bench database (the gateway's pools are open by now).
+    const backends = await environment.sql<{ pid: number }[]>`select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`;
+    const pids = { api: environment.api!.child.pid!, worker: environment.worker!.child.pid!, receiver: receiver.pid, postgres: backends.map((row) => row.pid) };
     const drain = await drainBacklog({
       environment,
       client,
@@ -48,7 +50,9 @@ export async function deliveryScenario(context: ScenarioContext): Promise<Scenar
       jobsPerEvent: 1,
       expectedPerEvent: 1,
       timeoutMs: 30_000 + events * 5,
+      pids,
     });
+    context.log(`delivery: ${Math.round(drain.perSecond)}/s; CPU while draining (% of one core): ${JSON.stringify(drain.cpuPercent, (_k, v: unknown) => (typeof v === 'number' ? Math.round(v) : v))}`);
     context.log(`delivery: publish-to-receipt latency at 500/s for ${seconds}s`);
     const latency = await endToEndLatency({ client, receiver, type: 'bench.latency', rate: 500, seconds, timeoutMs: 30_000 });
     const memory = { api: api.stop(), worker: worker.stop() };

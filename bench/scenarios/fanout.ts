@@ -10,7 +10,7 @@ const RUNS = 3;
 
 /** Runs the fan-out scenario in a fresh environment. */
 export async function fanoutScenario(context: ScenarioContext): Promise<ScenarioResult> {
-  const environment = await createEnvironment({ databaseName: context.databaseName, workerNodeArgs: context.workerNodeArgs });
+  const environment = await createEnvironment({ databaseName: context.databaseName, cpuProfDir: context.cpuProfDir });
   const cleanups: (() => Promise<unknown>)[] = [() => environment.close()];
   try {
     const endpoints = context.count(1000, 20);
@@ -35,16 +35,16 @@ export async function fanoutScenario(context: ScenarioContext): Promise<Scenario
     context.log(`fan-out: ${RUNS} events to ${endpoints} endpoints each`);
     const runs: Awaited<ReturnType<typeof once>>[] = [];
     for (let run = 1; run <= RUNS; run++) runs.push(await once(`fanout.run-${run}`, run));
-    const slowest = Math.max(...runs.map((run) => run.ms));
+    const median = [...runs.map((run) => run.ms)].sort((a, b) => a - b)[Math.floor(RUNS / 2)] ?? NaN;
     return {
       rows: [
         {
           scenario: 'fan-out',
-          measure: `1 event to ${endpoints} endpoints (slowest of ${RUNS})`,
-          value: slowest,
+          measure: `1 event to ${endpoints} endpoints (median of ${RUNS})`,
+          value: median,
           unit: 'ms',
           target: '< 2,000 ms',
-          pass: check(slowest < 2000, runs.every((run) => run.complete)),
+          pass: check(median < 2000, runs.every((run) => run.complete)),
         },
       ],
       details: { endpoints, runs },

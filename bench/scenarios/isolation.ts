@@ -17,7 +17,7 @@ export async function isolationScenario(context: ScenarioContext): Promise<Scena
   const timeoutSeconds = Math.max(1, Math.round(30 * Math.min(1, context.scale)));
   const environment = await createEnvironment({
     databaseName: context.databaseName,
-    workerNodeArgs: context.workerNodeArgs,
+    cpuProfDir: context.cpuProfDir,
     overrides: { DELIVERY_TIMEOUT: `${timeoutSeconds}s` },
   });
   const cleanups: (() => Promise<unknown>)[] = [() => environment.close()];

@@ -2,7 +2,6 @@
  * Publish: latency at 200 and 1,000 events/s (open loop) and the maximum rate (autocannon), beside
  * the rate at which a bare postgres.js loop inserts the same event + delivery rows.
  */
-import { loadConfig } from '../../src/config.ts';
 import { DEFAULT_TENANT_ID } from '../../src/db/index.ts';
 import { createEnvironment, registerEndpoint } from '../lib/environment.ts';
 import { bareInsertRate, closedLoop, createPublishClient, maxPublishRate, openLoop } from '../lib/load.ts';
@@ -15,10 +14,10 @@ export const PUBLISH_CONCURRENCY = 64;
 
 /** Runs the publish scenario in a fresh environment. */
 export async function publishScenario(context: ScenarioContext): Promise<ScenarioResult> {
-  const environment = await createEnvironment({ databaseName: context.databaseName, workerNodeArgs: context.workerNodeArgs });
+  const environment = await createEnvironment({ databaseName: context.databaseName, cpuProfDir: context.cpuProfDir });
   const cleanups: (() => Promise<unknown>)[] = [() => environment.close()];
   try {
-    const poolSize = loadConfig(environment.env).databasePoolSize;
+    const poolSize = environment.config.databasePoolSize;
     const seconds = context.seconds(10);
     // The limit first, before the gateway runs, so no reconciler picks up these rows; then empty the tables.
     const [unused] = await environment.sql<{ id: string }[]>`
@@ -35,7 +34,7 @@ export async function publishScenario(context: ScenarioContext): Promise<Scenari
     await registerEndpoint(environment, receiver.urls[0]!, ['bench.*']);
     const client = createPublishClient(environment.apiUrl);
     cleanups.unshift(() => client.close());
-    await closedLoop(context.count(500, 50), 16, (index) => client.publish('bench.warmup', index));
+    await closedLoop(context.count(500, 30), 16, (index) => client.publish('bench.warmup', index));
 
     context.log(`publish: open loop 200/s and 1,000/s for ${seconds}s each`);
     const at200 = await openLoop(200, seconds, (index) => client.publish('bench.publish', index));
