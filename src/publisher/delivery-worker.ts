@@ -84,7 +84,7 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps): (job: Deli
     if (context.status !== 'pending' && context.status !== 'failed')
       return { kind: 'stale', why: `delivery is ${context.status}` };
 
-    const slot = context.enabled ? deps.gate?.enter(context.endpointId) : undefined;
+    const slot = context.enabled ? await deps.gate?.enter(context.endpointId) : undefined;
     if (slot && !slot.allowed) return { kind: 'deferred', retryAt: slot.retryAt };
     const startedAt = clock.now();
     let outcome: AttemptOutcome | undefined;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { manualClock } from '../clock.ts';
+import { manualClock, systemClock } from '../clock.ts';
 import { createEndpointGate, type GateTicket } from './endpoint-gate.ts';
 
 function setup(limit = 3) {
@@ -13,73 +13,98 @@ function admitted(ticket: GateTicket): { release(measured?: boolean): void } {
   return ticket;
 }
 
-describe('endpoint gate', () => {
-  it('lets a new endpoint have `limit` requests in flight, and defers the next one briefly', () => {
-    const { clock, gate } = setup();
-    for (let i = 0; i < 3; i++) admitted(gate.enter('new'));
-    const deferred = gate.enter('new');
-    expect(deferred).toEqual({ allowed: false, retryAt: clock.now() + 250 });
-    expect(gate.inFlight('new')).toBe(3);
-    // Another endpoint is not affected.
-    admitted(gate.enter('other'));
-  });
+/** Settles within a few milliseconds of real time, or reports that it is still waiting. */
+async function within<T>(promise: Promise<T>, ms = 20): Promise<T | 'waiting'> {
+  return Promise.race([promise, new Promise<'waiting'>((resolve) => setTimeout(() => resolve('waiting'), ms))]);
+}
 
-  it('lifts the limit once the endpoint has answered fast', () => {
+describe('endpoint gate', () => {
+  it('lets a new endpoint have `limit` requests in flight; the next waits, and goes once it answered fast', async () => {
     const { clock, gate } = setup();
-    const first = admitted(gate.enter('fast'));
+    const first = admitted(await gate.enter('new'));
+    admitted(await gate.enter('new'));
+    admitted(await gate.enter('new'));
+    const fourth = gate.enter('new');
+    expect(await within(fourth)).toBe('waiting');
+    // Another endpoint is not affected.
+    admitted(await gate.enter('other'));
     clock.advance(5);
     first.release();
-    const many = Array.from({ length: 50 }, () => admitted(gate.enter('fast')));
-    expect(gate.inFlight('fast')).toBe(50);
-    many.forEach((ticket) => ticket.release());
-    expect(gate.inFlight('fast')).toBe(0);
+    admitted(await fourth);
+    // Fast now: no limit at all.
+    const many = await Promise.all(Array.from({ length: 50 }, () => gate.enter('new')));
+    many.forEach((ticket) => admitted(ticket));
+    expect(gate.inFlight('new')).toBe(53);
   });
 
-  it('limits a fast endpoint again as soon as a request has run longer than slowAfter', () => {
-    const { clock, gate } = setup();
-    const warm = admitted(gate.enter('ep'));
-    clock.advance(2);
-    warm.release();
-    const stuck = Array.from({ length: 10 }, () => admitted(gate.enter('ep')));
-    clock.advance(1_500);
-    // Ten requests hang: the endpoint is slow now, and already over its limit.
-    const deferred = gate.enter('ep');
-    expect(deferred.allowed).toBe(false);
-    if (!deferred.allowed) expect(deferred.retryAt).toBe(clock.now() + 1_500);
-    stuck.forEach((ticket) => ticket.release());
-  });
-
-  it('defers by the typical duration of a slow endpoint, at most the timeout', () => {
+  it('defers jobs of an endpoint whose requests are slow, by its typical duration, at most the timeout', async () => {
     const { clock, gate } = setup(1);
-    const slow = admitted(gate.enter('slow'));
+    for (let i = 0; i < 20; i++) {
+      const quick = admitted(await gate.enter('healthy'));
+      clock.advance(2);
+      quick.release();
+    }
+    const slow = admitted(await gate.enter('slow'));
     clock.advance(30_000);
     slow.release();
-    admitted(gate.enter('slow'));
+    admitted(await gate.enter('slow'));
     clock.advance(100);
-    const deferred = gate.enter('slow');
-    expect(deferred).toEqual({ allowed: false, retryAt: clock.now() + 30_000 });
+    expect(await gate.enter('slow')).toEqual({ allowed: false, retryAt: clock.now() + 30_000 });
   });
 
-  it('learns nothing from a slot released without a request (breaker open, endpoint disabled)', () => {
+  it('limits a fast endpoint again once a request has been running longer than slowAfter', async () => {
+    const { clock, gate } = setup();
+    const warm = admitted(await gate.enter('ep'));
+    clock.advance(2);
+    warm.release();
+    const stuck = await Promise.all(Array.from({ length: 10 }, () => gate.enter('ep')));
+    clock.advance(1_500);
+    const deferred = await gate.enter('ep');
+    expect(deferred).toEqual({ allowed: false, retryAt: clock.now() + 1_500 });
+    stuck.forEach((ticket) => admitted(ticket).release());
+  });
+
+  it('does not call endpoints slow when every request is slow (an overloaded worker is not a slow endpoint)', async () => {
     const { clock, gate } = setup(1);
-    const slot = admitted(gate.enter('open'));
+    for (const endpoint of ['a', 'b', 'c', 'a', 'b', 'c', 'a', 'b', 'c']) {
+      const ticket = admitted(await gate.enter(endpoint));
+      clock.advance(1_500);
+      ticket.release();
+    }
+    const held = await Promise.all(Array.from({ length: 5 }, () => gate.enter('a')));
+    held.forEach((ticket) => expect(ticket.allowed).toBe(true));
+  });
+
+  it('defers the waiting jobs of a new endpoint once its first requests turn out to hang', async () => {
+    const gate = createEndpointGate({ clock: systemClock, limit: 2, slowAfterMs: 40, timeoutMs: 5_000, random: () => 0 });
+    const hanging = [admitted(await gate.enter('hangs')), admitted(await gate.enter('hangs'))];
+    const waiting = [gate.enter('hangs'), gate.enter('hangs')];
+    expect(await within(waiting[0]!, 10)).toBe('waiting');
+    const settled = await Promise.all(waiting);
+    settled.forEach((ticket) => expect(ticket.allowed).toBe(false));
+    hanging.forEach((ticket) => ticket.release());
+  });
+
+  it('learns nothing from a slot released without a request (breaker open, endpoint disabled)', async () => {
+    const { clock, gate } = setup(1);
+    const slot = admitted(await gate.enter('open'));
     clock.advance(1);
     slot.release(false);
-    admitted(gate.enter('open'));
-    // Still unproven: the limit holds.
-    expect(gate.enter('open').allowed).toBe(false);
+    admitted(await gate.enter('open'));
+    // Still unproven: the next one waits.
+    expect(await within(gate.enter('open'))).toBe('waiting');
   });
 
-  it('counts a release once, and forgets idle endpoints beyond maxTracked', () => {
+  it('counts a release once, and forgets idle endpoints beyond maxTracked', async () => {
     const clock = manualClock(0);
     const gate = createEndpointGate({ clock, limit: 1, slowAfterMs: 1_000, timeoutMs: 5_000, maxTracked: 2 });
-    const ticket = admitted(gate.enter('a'));
+    const ticket = admitted(await gate.enter('a'));
     ticket.release();
     ticket.release();
     expect(gate.inFlight('a')).toBe(0);
-    const busy = admitted(gate.enter('b'));
-    admitted(gate.enter('c')).release();
-    admitted(gate.enter('d')).release();
+    const busy = admitted(await gate.enter('b'));
+    admitted(await gate.enter('c')).release();
+    admitted(await gate.enter('d')).release();
     expect(gate.inFlight('b')).toBe(1);
     busy.release();
   });

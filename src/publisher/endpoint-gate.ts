@@ -4,16 +4,18 @@ import type { Clock } from '../clock.ts';
  * Per-endpoint concurrency inside one worker process: endpoints earn their share of the worker.
  *
  * BullMQ hands out jobs in queue order, whatever their endpoint, so without a limit an endpoint that
- * hangs until the timeout would soon hold every worker slot and stall everyone else. A *fast* endpoint
- * (recent requests answered within `slowAfterMs`, none in flight for longer) may use the whole
- * worker, which is what draining a backlog to one healthy receiver needs. A new or slow endpoint may
- * have at most `limit` requests in flight; a job beyond that is deferred (moved back to BullMQ's delayed
- * set, not counted as an attempt) until a slot is likely free: the endpoint's typical duration, or the
- * age of its oldest request in flight, at least `minDeferMs` and at most the attempt timeout.
+ * hangs until the timeout would soon hold every worker slot and stall everyone else. A *fast*
+ * endpoint may use the whole worker, which is what draining a backlog to one healthy receiver needs.
+ * A *slow* one (its typical request, or one still running, takes longer than `slowAfterMs` and
+ * several times the worker's typical request, so a worker that is merely overloaded does not throttle
+ * everyone) may have `limit` requests in flight; a job beyond that is deferred (moved back to
+ * BullMQ's delayed set, not an attempt) until a slot is likely free. A *new* endpoint may have
+ * `limit` requests in flight while it proves itself; jobs beyond that wait in this process until it
+ * answers (then it is fast, or slow) and so cost nothing when it is fast.
  */
 export type EndpointGate = {
   /** Takes a request slot for the endpoint, or says when to try again. */
-  enter(endpointId: string): GateTicket;
+  enter(endpointId: string): Promise<GateTicket>;
   /** Requests in flight to the endpoint (for tests and metrics). */
   inFlight(endpointId: string): number;
 };
@@ -27,24 +29,31 @@ export type EndpointGateOptions = {
   clock: Clock;
   /** Requests in flight per new or slow endpoint. */
   limit: number;
-  /** A request slower than this (or one still running after it) makes the endpoint slow. */
+  /** Requests (typical, or running) slower than this may make an endpoint slow. */
   slowAfterMs: number;
   /** The per-attempt timeout: no request holds a slot longer. */
   timeoutMs: number;
   minDeferMs?: number;
-  /** Endpoints remembered; the least recently used idle ones are forgotten first. */
+  /** Endpoints remembered; idle ones are forgotten first. */
   maxTracked?: number;
   random?: () => number;
 };
+
+type Waiter = (ticket: GateTicket) => void;
 
 type EndpointLoad = {
   /** Start times of the requests in flight, oldest first (Map keeps insertion order). */
   running: Map<number, number>;
   /** Exponentially weighted mean duration of finished requests; undefined until the first. */
   typicalMs: number | undefined;
+  waiting: Waiter[];
+  timer: ReturnType<typeof setTimeout> | undefined;
 };
 
 const WEIGHT = 0.2;
+const OVERALL_WEIGHT = 0.05;
+/** How many times slower than the worker's typical request a slow endpoint is. */
+const SLOW_FACTOR = 4;
 
 /** Creates the gate; see {@link EndpointGate}. */
 export function createEndpointGate(options: EndpointGateOptions): EndpointGate {
@@ -53,6 +62,7 @@ export function createEndpointGate(options: EndpointGateOptions): EndpointGate {
   const maxTracked = options.maxTracked ?? 10_000;
   const random = options.random ?? Math.random;
   const loads = new Map<string, EndpointLoad>();
+  let overallMs: number | undefined;
   let nextId = 0;
 
   function loadOf(endpointId: string): EndpointLoad {
@@ -60,7 +70,7 @@ export function createEndpointGate(options: EndpointGateOptions): EndpointGate {
     if (load) {
       loads.delete(endpointId);
     } else {
-      load = { running: new Map(), typicalMs: undefined };
+      load = { running: new Map(), typicalMs: undefined, waiting: [], timer: undefined };
       if (loads.size >= maxTracked) forgetIdle();
     }
     loads.set(endpointId, load);
@@ -69,39 +79,77 @@ export function createEndpointGate(options: EndpointGateOptions): EndpointGate {
 
   function forgetIdle(): void {
     for (const [id, load] of loads) {
-      if (load.running.size === 0) loads.delete(id);
+      if (load.running.size === 0 && load.waiting.length === 0) loads.delete(id);
       if (loads.size < maxTracked) return;
     }
   }
 
+  const threshold = () => Math.max(slowAfterMs, SLOW_FACTOR * (overallMs ?? 0));
+
+  function oldestAge(load: EndpointLoad, now: number): number {
+    const oldest: number | undefined = load.running.values().next().value;
+    return oldest === undefined ? 0 : now - oldest;
+  }
+
+  /** What to do with a request for this endpoint now: admit, defer, or wait (new endpoint at its limit). */
+  function decide(load: EndpointLoad): GateTicket | 'wait' {
+    const now = clock.now();
+    const age = oldestAge(load, now);
+    const slow = (load.typicalMs !== undefined && load.typicalMs >= threshold()) || age >= threshold();
+    if ((load.typicalMs !== undefined && !slow) || load.running.size < limit) return admit(load, now);
+    if (!slow) return 'wait';
+    const wait = Math.min(timeoutMs, Math.max(minDeferMs, load.typicalMs ?? 0, age));
+    // Spread the deferred jobs so they do not all come back in the same instant.
+    return { allowed: false, retryAt: now + Math.round(wait * (1 + 0.25 * random())) };
+  }
+
+  function admit(load: EndpointLoad, now: number): GateTicket {
+    const id = nextId++;
+    load.running.set(id, now);
+    let released = false;
+    return {
+      allowed: true,
+      release(measured = true) {
+        if (released) return;
+        released = true;
+        const started = load.running.get(id);
+        load.running.delete(id);
+        if (started !== undefined && measured) {
+          const duration = Math.max(0, clock.now() - started);
+          load.typicalMs = load.typicalMs === undefined ? duration : load.typicalMs + WEIGHT * (duration - load.typicalMs);
+          overallMs = overallMs === undefined ? duration : overallMs + OVERALL_WEIGHT * (duration - overallMs);
+        }
+        settle(load);
+      },
+    };
+  }
+
+  /** Hands slots to waiting jobs, or defers them once the endpoint shows it is slow. */
+  function settle(load: EndpointLoad): void {
+    while (load.waiting.length > 0) {
+      const decision = decide(load);
+      if (decision === 'wait') break;
+      load.waiting.shift()?.(decision);
+    }
+    if (load.timer !== undefined) clearTimeout(load.timer);
+    load.timer = undefined;
+    if (load.waiting.length > 0) {
+      // Nothing may finish for a while: look again when the oldest request turns slow.
+      const due = Math.max(1, threshold() - oldestAge(load, clock.now()));
+      load.timer = setTimeout(() => settle(load), due);
+      load.timer.unref?.();
+    }
+  }
+
   return {
-    enter(endpointId) {
+    async enter(endpointId) {
       const load = loadOf(endpointId);
-      const now = clock.now();
-      const oldestStart: number | undefined = load.running.values().next().value;
-      const oldestAge = oldestStart === undefined ? 0 : now - oldestStart;
-      const fast = load.typicalMs !== undefined && load.typicalMs < slowAfterMs && oldestAge < slowAfterMs;
-      if (fast || load.running.size < limit) {
-        const id = nextId++;
-        load.running.set(id, now);
-        let released = false;
-        return {
-          allowed: true,
-          release(measured = true) {
-            if (released) return;
-            released = true;
-            const started = load.running.get(id);
-            load.running.delete(id);
-            if (started === undefined || !measured) return;
-            const duration = Math.max(0, clock.now() - started);
-            load.typicalMs = load.typicalMs === undefined ? duration : load.typicalMs + WEIGHT * (duration - load.typicalMs);
-          },
-        };
-      }
-      const expected = Math.max(load.typicalMs ?? 0, oldestAge);
-      const wait = Math.min(timeoutMs, Math.max(minDeferMs, expected));
-      // Spread the deferred jobs so they do not all come back in the same instant.
-      return { allowed: false, retryAt: now + Math.round(wait * (1 + 0.25 * random())) };
+      const decision = decide(load);
+      if (decision !== 'wait') return decision;
+      return new Promise<GateTicket>((resolve) => {
+        load.waiting.push(resolve);
+        settle(load);
+      });
     },
     inFlight: (endpointId) => loads.get(endpointId)?.running.size ?? 0,
   };
