@@ -122,6 +122,10 @@ const envSchema = z.object({
     .refine((keys) => keys.every(isSecretsKey), 'each key must be 32 bytes, as base64 or 64 hex digits'),
   DLQ_FILE: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  METRICS_ENABLED: bool(true),
+  METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  METRICS_ENDPOINT_LABELS: int(50, 0, 10_000),
 });
 
 function isSecretsKey(text: string): boolean {
@@ -169,6 +173,12 @@ export type Config = {
   secretsKeysPrevious: string[];
   dlqFile: string | undefined;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  /**
+   * Prometheus metrics: served at `/metrics` by the API, and on `port` (when set) by any role, so a
+   * worker process can be scraped too. `token` (when set) is required as a bearer token; endpoints
+   * beyond `endpointLabels` are counted under the label `other`.
+   */
+  metrics: { enabled: boolean; token: string | undefined; port: number | undefined; endpointLabels: number };
 };
 
 /** A configuration error listing every bad variable. */
@@ -220,5 +230,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     secretsKeysPrevious: e.SECRETS_KEYS_PREVIOUS,
     dlqFile: e.DLQ_FILE,
     logLevel: e.LOG_LEVEL,
+    metrics: { enabled: e.METRICS_ENABLED, token: e.METRICS_TOKEN, port: e.METRICS_PORT, endpointLabels: e.METRICS_ENDPOINT_LABELS },
   };
 }

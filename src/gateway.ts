@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
-import { createApp } from './api/index.ts';
+import { createApp, createOpsApp, createReadinessCheck } from './api/index.ts';
 import { createBreaker, createPostgresBreakerStore } from './breaker/index.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import { createDatabase, DEFAULT_TENANT_ID, migrateDatabase, migrationsApplied, type Database } from './db/index.ts';
 import type { Logger } from './logger.ts';
+import { createGatewayMetrics } from './metrics/index.ts';
 import {
   createDeadLetterFile,
   createDeliveryQueue,
@@ -29,6 +30,8 @@ export type Role = 'all' | 'api' | 'worker';
 export type Gateway = {
   /** Base URL of the API, when this process serves it. */
   url: string | undefined;
+  /** Base URL of the operations server (`/metrics`, `/healthz`, `/readyz`), when `METRICS_PORT` is set. */
+  metricsUrl: string | undefined;
   database: Database;
   queue: DeliveryQueue;
   reconciler: Reconciler | undefined;
@@ -51,6 +54,18 @@ export async function startGateway(options: { config: Config; role: Role; logger
   const queue = createDeliveryQueue({ connection: producer, prefix: config.queuePrefix });
   const closers: (() => Promise<unknown>)[] = [];
   let url: string | undefined;
+  let metricsUrl: string | undefined;
+  const metrics = config.metrics.enabled
+    ? createGatewayMetrics({
+        endpointLabels: config.metrics.endpointLabels,
+        sources: { db: database.db, queue, clock, breakerOpenForMs: config.breaker.openForMs },
+      })
+    : undefined;
+  const readiness = createReadinessCheck({
+    postgres: () => database.sql`select 1`,
+    migrations: () => migrationsApplied(database.sql),
+    redis: () => producer.ping(),
+  });
   let reconciler: Reconciler | undefined;
 
   if (role === 'all' || role === 'worker') {
@@ -97,6 +112,7 @@ export async function startGateway(options: { config: Config; role: Role; logger
       secretBox,
       breakerDefaults: { ...config.breaker, trialLeaseMs: config.deliveryTimeoutMs + 5_000 },
       onRecovered,
+      metrics: metrics?.delivery,
     });
     reconciler = createReconciler({
       db: database.db,
@@ -122,7 +138,8 @@ export async function startGateway(options: { config: Config; role: Role; logger
   }
 
   if (role === 'all' || role === 'api') {
-    const publisher = createPublisher({ db: database.db, queue, logger });
+    const created = createPublisher({ db: database.db, queue, logger });
+    const publisher = metrics ? metrics.countPublishes(created) : created;
     const app = createApp({
       db: database.db,
       queue,
@@ -131,16 +148,18 @@ export async function startGateway(options: { config: Config; role: Role; logger
       logger,
       config,
       secretBox,
-      readiness: async () => ({
-        postgres: await database.sql`select 1`.then(() => true, () => false),
-        migrations: await migrationsApplied(database.sql),
-        redis: await producer.ping().then(() => true, () => false),
-      }),
+      readiness,
+      metrics: metrics && { source: metrics, token: config.metrics.token },
     });
     const server = await listen(app.fetch, config.port, config.host);
-    const address = server.address() as AddressInfo;
-    url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
-    if (config.host === '0.0.0.0') url = `http://127.0.0.1:${address.port}`;
+    url = baseUrl(server, config.host);
+    closers.unshift(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  }
+
+  if (metrics && config.metrics.port !== undefined) {
+    const ops = createOpsApp({ readiness, metrics: { source: metrics, token: config.metrics.token }, logger });
+    const server = await listen(ops.fetch, config.metrics.port, config.host);
+    metricsUrl = baseUrl(server, config.host);
     closers.unshift(() => new Promise<void>((resolve) => server.close(() => resolve())));
   }
 
@@ -152,6 +171,7 @@ export async function startGateway(options: { config: Config; role: Role; logger
   let closing: Promise<void> | undefined;
   return {
     url,
+    metricsUrl,
     database,
     queue,
     reconciler,
@@ -168,6 +188,12 @@ export async function startGateway(options: { config: Config; role: Role; logger
       return closing;
     },
   };
+}
+
+function baseUrl(server: ServerType, host: string): string {
+  const address = server.address() as AddressInfo;
+  if (host === '0.0.0.0') return `http://127.0.0.1:${address.port}`;
+  return `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
 }
 
 function listen(fetch: (request: Request) => Response | Promise<Response>, port: number, hostname: string): Promise<ServerType> {

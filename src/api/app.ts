@@ -14,6 +14,7 @@ import { docsRoutes } from './routes/docs.ts';
 import { endpointRoutes } from './routes/endpoints.ts';
 import { eventRoutes } from './routes/events.ts';
 import { healthRoutes, type ReadinessCheck } from './routes/health.ts';
+import { metricsRoutes, type MetricsSource } from './routes/metrics.ts';
 import { tenantRoutes } from './routes/tenants.ts';
 import { tenantService } from '../tenants/index.ts';
 
@@ -29,6 +30,8 @@ export type AppDeps = {
   config: Pick<Config, 'adminToken' | 'maxPayloadBytes' | 'apiRateLimit' | 'breaker' | 'allowPrivateTargets' | 'allowedTargetCidrs' | 'httpsOnly'>;
   secretBox: SecretBox;
   readiness: ReadinessCheck;
+  /** Served at `/metrics` when given (`METRICS_ENABLED`), behind `token` when set. */
+  metrics?: { source: MetricsSource; token: string | undefined } | undefined;
 };
 
 /**
@@ -72,10 +75,24 @@ export function createApp(deps: AppDeps) {
     scheme: 'bearer',
     description: '`ADMIN_TOKEN`, or a tenant API token from POST /v1/tenants/{id}/tokens',
   });
-  app.route('/', healthRoutes(deps.readiness)).route('/v1', v1).route('/', docsRoutes(app));
+  app.route('/', healthRoutes(deps.readiness)).route('/v1', v1);
+  if (deps.metrics) app.route('/', metricsRoutes(deps.metrics.source, deps.metrics.token));
+  app.route('/', docsRoutes(app));
   app.notFound((c) => c.json(errorBody('route_not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
   app.onError(createErrorHandler(logger));
   return app;
 }
 
 export type App = ReturnType<typeof createApp>;
+
+/**
+ * The operations server a process without the API (the `worker` role) serves on `METRICS_PORT`:
+ * `/metrics`, `/healthz` and `/readyz`.
+ */
+export function createOpsApp(deps: { readiness: ReadinessCheck; metrics: { source: MetricsSource; token: string | undefined }; logger: Logger }) {
+  const app = openApiApp();
+  app.route('/', healthRoutes(deps.readiness)).route('/', metricsRoutes(deps.metrics.source, deps.metrics.token));
+  app.notFound((c) => c.json(errorBody('route_not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
+  app.onError(createErrorHandler(deps.logger));
+  return app;
+}

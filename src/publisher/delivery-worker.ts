@@ -8,6 +8,7 @@ import type { SecretBox } from '../secrets/index.ts';
 import { buildWebhookHeaders } from '../signature/index.ts';
 import type { AttemptOutcome } from './attempt-outcome.ts';
 import type { DeadLetterFile } from './dead-letter-file.ts';
+import { observeJobs, type DeliveryMetrics } from './delivery-metrics.ts';
 import { createBatcher } from './batcher.ts';
 import { loadDeliveryContexts, recordAttempts, type AttemptRecord, type DeliveryContext, type RecordResult } from './delivery-store.ts';
 import type { HttpSender } from './http-sender.ts';
@@ -17,7 +18,7 @@ import { decideNextStep, type RetryPolicy } from './retry-schedule.ts';
 /** What processing one job did; useful for tests and logs. */
 export type JobResult =
   | { kind: 'stale'; why: string }
-  | { kind: 'attempted'; outcome: AttemptOutcome; step: ReturnType<typeof decideNextStep>; moved: boolean };
+  | { kind: 'attempted'; endpointId: string; outcome: AttemptOutcome; step: ReturnType<typeof decideNextStep>; moved: boolean };
 
 export type DeliveryProcessorDeps = {
   db: Db;
@@ -83,7 +84,7 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps): (job: Deli
     const nextAttemptAt = step.kind === 'retry' ? clock.now() + step.delayMs : null;
     const trigger = job.attempt === 1 && context.seriesTrigger === 'manual' ? 'manual' : 'scheduled';
     const { moved, deadLetter } = await recordAttempt({ context, attempt: job.attempt, trigger, startedAt, outcome, step, nextAttemptAt });
-    const log = { webhookId: context.id, eventId: context.eventId, endpointId: context.endpointId, correlationId: context.correlationId, attempt: job.attempt };
+    const log = { webhookId: context.id, deliveryId: context.id, eventId: context.eventId, endpointId: context.endpointId, correlationId: context.correlationId, attempt: job.attempt };
     if (!moved) {
       logger.warn(log, 'attempt recorded but the delivery had moved on (duplicate or stale job)');
     } else if (step.kind === 'retry') {
@@ -97,7 +98,7 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps): (job: Deli
     } else if (!outcome.ok) {
       logger.info({ ...log, reason: outcome.reason, status: outcome.status }, 'delivery attempt failed');
     }
-    return { kind: 'attempted', outcome, step, moved };
+    return { kind: 'attempted', endpointId: context.endpointId, outcome, step, moved };
   };
 
   async function attempt(context: DeliveryContext, startedAt: number): Promise<AttemptOutcome> {
@@ -138,14 +139,14 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps): (job: Deli
   }
 }
 
-export type DeliveryWorkerOptions = DeliveryProcessorDeps & { connection: Redis; prefix: string; concurrency: number; lockMs: number };
+export type DeliveryWorkerOptions = DeliveryProcessorDeps & { connection: Redis; prefix: string; concurrency: number; lockMs: number; metrics?: DeliveryMetrics | undefined };
 
 /**
  * Starts a BullMQ worker running the delivery processor. `close()` stops taking jobs and waits for
  * the ones in flight to finish and be recorded (graceful shutdown).
  */
 export function createDeliveryWorker(options: DeliveryWorkerOptions): { worker: Worker<DeliveryJob, JobResult>; close(): Promise<void> } {
-  const process = createDeliveryProcessor(options);
+  const process = observeJobs(createDeliveryProcessor(options), options.metrics);
   const worker = new Worker<DeliveryJob, JobResult>(DELIVERY_QUEUE, (job: Job<DeliveryJob>) => process(job.data), {
     connection: options.connection,
     prefix: options.prefix,

@@ -12,6 +12,7 @@
 export type { AttemptOutcome, FailureReason } from './attempt-outcome.ts';
 export { createDeadLetterFile, type DeadLetterFile } from './dead-letter-file.ts';
 export { buildBody, createDeliveryProcessor, createDeliveryWorker, type JobResult } from './delivery-worker.ts';
+export type { DeliveryMetrics } from './delivery-metrics.ts';
 export type { DeadLetterRecord } from './delivery-store.ts';
 export { endpointService, type EndpointInput, type EndpointPatch, type EndpointService, type EndpointView } from './endpoints.ts';
 export { isEventType, isEventTypePattern, matchesEventType } from './event-type.ts';
