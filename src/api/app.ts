@@ -56,7 +56,7 @@ export function createApp(deps: AppDeps) {
   v1.use('*', rateLimit({ ...config.apiRateLimit, clock }));
   v1.route('/endpoints', endpointRoutes({ db, clock, guard, secretBox }))
     .route('/endpoints', breakerRoutes({ db, clock, defaults: config.breaker, secretBox }))
-    .route('/events', eventRoutes({ publisher, history, maxPayloadBytes: config.maxPayloadBytes }))
+    .route('/events', eventRoutes({ publisher, history, maxPayloadBytes: config.maxPayloadBytes, logger }))
     .route('/deliveries', deliveryRoutes({ history, redelivery }))
     .route('/dead-letters', deadLetterRoutes({ history, redelivery }))
     .route('/', tenantRoutes({ tenants }));
