@@ -156,6 +156,8 @@ export async function startGateway(options: { config: Config; role: Role; logger
     closers.unshift(() => new Promise<void>((resolve) => server.close(() => resolve())));
   }
 
+  if (metrics && config.metrics.port === undefined && role === 'worker')
+    logger.info('this worker serves no metrics: set METRICS_PORT to scrape its counters');
   if (metrics && config.metrics.port !== undefined) {
     const ops = createOpsApp({ readiness, metrics: { source: metrics, token: config.metrics.token }, logger });
     const server = await listen(ops.fetch, config.metrics.port, config.host);
