@@ -97,7 +97,9 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps): (job: Deli
       await deps.deadLetterFile?.append(deadLetter);
     } else if (!outcome.ok) {
       logger.info({ ...log, reason: outcome.reason, status: outcome.status }, 'delivery attempt failed');
-    } else logger.debug({ ...log, status: outcome.status, durationMs: outcome.durationMs }, 'delivered');
+    } else {
+      logger.debug({ ...log, status: outcome.status, durationMs: outcome.durationMs }, 'delivered');
+    }
     return { kind: 'attempted', endpointId: context.endpointId, outcome, step, moved };
   };
 
