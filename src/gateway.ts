@@ -97,6 +97,7 @@ export async function startGateway(options: { config: Config; role: Role; logger
       sender,
       clock,
       logger,
+      metrics: metrics?.delivery,
       deadLetterFile,
       policy: {
         schedule: config.retrySchedule,
@@ -112,7 +113,6 @@ export async function startGateway(options: { config: Config; role: Role; logger
       secretBox,
       breakerDefaults: { ...config.breaker, trialLeaseMs: config.deliveryTimeoutMs + 5_000 },
       onRecovered,
-      metrics: metrics?.delivery,
     });
     reconciler = createReconciler({
       db: database.db,

@@ -33,7 +33,7 @@ describe('/docs in a real browser', () => {
     expect(failures).toEqual([]);
     expect(requested.filter((url) => !url.startsWith(gw.url!) && !url.startsWith('data:'))).toEqual([]);
 
-    await mkdir('test-artifacts', { recursive: true });
-    await page.screenshot({ path: 'test-artifacts/docs.png', fullPage: false });
+    await mkdir('test/artifacts', { recursive: true });
+    await page.screenshot({ path: 'test/artifacts/docs.png', fullPage: false });
   }, 60_000);
 });

@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { DeliveryMetrics, JobResult, Publisher } from '../publisher/index.ts';
+import type { AttemptOutcome, DeliveryMetrics, NextStep, Publisher } from '../publisher/index.ts';
 import { endpointLabeler } from './endpoint-labels.ts';
 import { readQueueDepth, readState, type SnapshotSources, type StateSnapshot } from './snapshot.ts';
 
@@ -44,8 +44,7 @@ export function createGatewayMetrics(options: GatewayMetricsOptions): GatewayMet
   const published = new Counter({ name: 'messaging_published_total', help: 'Events published and committed by this process (idempotent replays excluded)', registers });
   const consumed = new Counter({
     name: 'messaging_consumed_total',
-    help: 'Delivery jobs this process took from the queue and completed (result: attempted, or stale for a duplicate or outdated job)',
-    labelNames: ['result'],
+    help: 'Delivery jobs this process took from the queue and attempted (each attempt of a delivery is one job)',
     registers,
   });
   const failed = new Counter({
@@ -56,7 +55,7 @@ export function createGatewayMetrics(options: GatewayMetricsOptions): GatewayMet
   });
   const processing = new Histogram({
     name: 'messaging_processing_duration',
-    help: 'Seconds to process one delivery job: load, sign, send, record',
+    help: 'Seconds to process one delivery job that made an attempt: load, sign, send, record',
     buckets: LATENCY_BUCKETS,
     registers,
   });
@@ -164,25 +163,19 @@ export function createGatewayMetrics(options: GatewayMetricsOptions): GatewayMet
     },
   });
 
-  function jobProcessed(result: JobResult | undefined, seconds: number): void {
+  function attempted(endpointId: string, outcome: AttemptOutcome, step: NextStep, seconds: number): void {
+    consumed.inc();
     processing.observe(seconds);
-    if (!result) {
-      failed.inc({ reason: 'infrastructure' });
-      return;
-    }
-    consumed.inc({ result: result.kind });
-    if (result.kind !== 'attempted') return;
-    const endpoint = label(result.endpointId);
-    const outcome = result.step.kind === 'succeeded' ? 'succeeded' : result.step.kind === 'retry' ? 'failed' : 'dead';
-    attempts.inc({ endpoint, outcome });
-    if (!result.outcome.ok) failed.inc({ reason: result.outcome.reason });
-    if (result.outcome.ok || NETWORK_REASONS.has(result.outcome.reason)) attemptLatency.observe({ endpoint }, result.outcome.durationMs / 1000);
+    const endpoint = label(endpointId);
+    attempts.inc({ endpoint, outcome: step.kind === 'succeeded' ? 'succeeded' : step.kind === 'retry' ? 'failed' : 'dead' });
+    if (!outcome.ok) failed.inc({ reason: outcome.reason });
+    if (outcome.ok || NETWORK_REASONS.has(outcome.reason)) attemptLatency.observe({ endpoint }, outcome.durationMs / 1000);
   }
 
   return {
     registry,
     contentType: registry.contentType,
-    delivery: { jobProcessed },
+    delivery: { attempted, jobFailed: () => failed.inc({ reason: 'infrastructure' }) },
     countPublishes(publisher) {
       return {
         async publish(input) {

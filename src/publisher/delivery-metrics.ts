@@ -1,25 +1,13 @@
-import type { DeliveryJob } from './queue.ts';
-import type { JobResult } from './delivery-worker.ts';
+import type { AttemptOutcome } from './attempt-outcome.ts';
+import type { NextStep } from './retry-schedule.ts';
 
-/**
- * What the delivery worker reports to metrics (implemented by src/metrics). `result` is undefined
- * when the job threw (an infrastructure error such as Postgres down; BullMQ retries the job).
- */
+/** What the delivery worker reports to metrics (implemented by src/metrics). */
 export type DeliveryMetrics = {
-  jobProcessed(result: JobResult | undefined, seconds: number): void;
+  /**
+   * An attempt was made and recorded: its endpoint, outcome and next step, and the wall time of the
+   * job so far (load, sign, send, record).
+   */
+  attempted(endpointId: string, outcome: AttemptOutcome, step: NextStep, seconds: number): void;
+  /** A job threw (an infrastructure error such as Postgres down); BullMQ retries it. */
+  jobFailed(): void;
 };
-
-/** Wraps a job processor so each job's result and wall time reach `metrics`; no-op without it. */
-export function observeJobs(process: (job: DeliveryJob) => Promise<JobResult>, metrics: DeliveryMetrics | undefined): (job: DeliveryJob) => Promise<JobResult> {
-  if (!metrics) return process;
-  return async (job) => {
-    const started = performance.now();
-    let result: JobResult | undefined;
-    try {
-      result = await process(job);
-      return result;
-    } finally {
-      metrics.jobProcessed(result, (performance.now() - started) / 1000);
-    }
-  };
-}

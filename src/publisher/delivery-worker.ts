@@ -5,10 +5,10 @@ import type { Clock } from '../clock.ts';
 import type { Db } from '../db/index.ts';
 import type { Logger } from '../logger.ts';
 import type { SecretBox } from '../secrets/index.ts';
+import type { DeliveryMetrics } from './delivery-metrics.ts';
 import { buildWebhookHeaders } from '../signature/index.ts';
 import type { AttemptOutcome } from './attempt-outcome.ts';
 import type { DeadLetterFile } from './dead-letter-file.ts';
-import { observeJobs, type DeliveryMetrics } from './delivery-metrics.ts';
 import { createBatcher } from './batcher.ts';
 import { loadDeliveryContexts, recordAttempts, type AttemptRecord, type DeliveryContext, type RecordResult } from './delivery-store.ts';
 import type { HttpSender } from './http-sender.ts';
@@ -18,7 +18,7 @@ import { decideNextStep, type RetryPolicy } from './retry-schedule.ts';
 /** What processing one job did; useful for tests and logs. */
 export type JobResult =
   | { kind: 'stale'; why: string }
-  | { kind: 'attempted'; endpointId: string; outcome: AttemptOutcome; step: ReturnType<typeof decideNextStep>; moved: boolean };
+  | { kind: 'attempted'; outcome: AttemptOutcome; step: ReturnType<typeof decideNextStep>; moved: boolean };
 
 export type DeliveryProcessorDeps = {
   db: Db;
@@ -27,6 +27,8 @@ export type DeliveryProcessorDeps = {
   clock: Clock;
   policy: RetryPolicy;
   logger: Logger;
+  /** Counts attempts and their latency (Prometheus); undefined records nothing. */
+  metrics?: DeliveryMetrics | undefined;
   deadLetterFile?: DeadLetterFile | undefined;
   /** The per-endpoint circuit breaker; undefined turns it off (`BREAKER_ENABLED=false`). */
   breaker: Breaker | undefined;
@@ -71,6 +73,7 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps): (job: Deli
   const recordAttempt = createBatcher<AttemptRecord, RecordResult>((records) => recordAttempts(db, records), { maxBatch: 100 });
 
   return async function processDelivery(job) {
+    const began = performance.now();
     const context = await loadContext(job.deliveryId);
     if (!context) return { kind: 'stale', why: 'delivery no longer exists' };
     if (context.series !== job.series || context.attemptCount !== job.attempt - 1)
@@ -85,6 +88,7 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps): (job: Deli
     const trigger = job.attempt === 1 && context.seriesTrigger === 'manual' ? 'manual' : 'scheduled';
     const { moved, deadLetter } = await recordAttempt({ context, attempt: job.attempt, trigger, startedAt, outcome, step, nextAttemptAt });
     const log = { webhookId: context.id, deliveryId: context.id, eventId: context.eventId, endpointId: context.endpointId, correlationId: context.correlationId, attempt: job.attempt };
+    deps.metrics?.attempted(context.endpointId, outcome, step, (performance.now() - began) / 1000);
     if (!moved) {
       logger.warn(log, 'attempt recorded but the delivery had moved on (duplicate or stale job)');
     } else if (step.kind === 'retry') {
@@ -100,7 +104,7 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps): (job: Deli
     } else {
       logger.debug({ ...log, status: outcome.status, durationMs: outcome.durationMs }, 'delivered');
     }
-    return { kind: 'attempted', endpointId: context.endpointId, outcome, step, moved };
+    return { kind: 'attempted', outcome, step, moved };
   };
 
   async function attempt(context: DeliveryContext, startedAt: number): Promise<AttemptOutcome> {
@@ -141,14 +145,14 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps): (job: Deli
   }
 }
 
-export type DeliveryWorkerOptions = DeliveryProcessorDeps & { connection: Redis; prefix: string; concurrency: number; lockMs: number; metrics?: DeliveryMetrics | undefined };
+export type DeliveryWorkerOptions = DeliveryProcessorDeps & { connection: Redis; prefix: string; concurrency: number; lockMs: number };
 
 /**
  * Starts a BullMQ worker running the delivery processor. `close()` stops taking jobs and waits for
  * the ones in flight to finish and be recorded (graceful shutdown).
  */
 export function createDeliveryWorker(options: DeliveryWorkerOptions): { worker: Worker<DeliveryJob, JobResult>; close(): Promise<void> } {
-  const process = observeJobs(createDeliveryProcessor(options), options.metrics);
+  const process = createDeliveryProcessor(options);
   const worker = new Worker<DeliveryJob, JobResult>(DELIVERY_QUEUE, (job: Job<DeliveryJob>) => process(job.data), {
     connection: options.connection,
     prefix: options.prefix,
@@ -161,8 +165,9 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): { worker: 
     maxStalledCount: 5,
   });
   worker.on('error', (error) => options.logger.error({ err: error }, 'delivery worker error'));
-  worker.on('failed', (job, error) =>
-    options.logger.warn({ err: error, webhookId: job?.data.deliveryId }, 'delivery job failed (infrastructure); BullMQ will retry it'),
-  );
+  worker.on('failed', (job, error) => {
+    options.metrics?.jobFailed();
+    options.logger.warn({ err: error, webhookId: job?.data.deliveryId }, 'delivery job failed (infrastructure); BullMQ will retry it');
+  });
   return { worker, close: () => worker.close() };
 }

@@ -12,7 +12,6 @@
 export type { AttemptOutcome, FailureReason } from './attempt-outcome.ts';
 export { createDeadLetterFile, type DeadLetterFile } from './dead-letter-file.ts';
 export { buildBody, createDeliveryProcessor, createDeliveryWorker, type JobResult } from './delivery-worker.ts';
-export type { DeliveryMetrics } from './delivery-metrics.ts';
 export type { DeadLetterRecord } from './delivery-store.ts';
 export { endpointService, type EndpointInput, type EndpointPatch, type EndpointService, type EndpointView } from './endpoints.ts';
 export { isEventType, isEventTypePattern, matchesEventType } from './event-type.ts';
@@ -27,3 +26,4 @@ export { redeliveryService, type BulkRedeliveryFilter, type RedeliveryService } 
 export { blockedReason, BlockedTargetError, createTargetGuard, type TargetGuard } from './target-guard.ts';
 export { decideNextStep, parseRetryAfter, type NextStep, type RetryPolicy } from './retry-schedule.ts';
 export type { AttemptView, DeadLetterView, DeliveryView, EventView } from './views.ts';
+export type { DeliveryMetrics } from './delivery-metrics.ts';
