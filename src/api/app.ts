@@ -70,14 +70,13 @@ export function createApp(deps: AppDeps) {
       return c.json(errorBody('too_many_headers', `at most ${MAX_REQUEST_HEADERS} request headers`), 431);
     return next();
   });
+  if (deps.metrics) app.route('/', metricsRoutes(deps.metrics.source, deps.metrics.token));
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',
     scheme: 'bearer',
     description: '`ADMIN_TOKEN`, or a tenant API token from POST /v1/tenants/{id}/tokens',
   });
-  app.route('/', healthRoutes(deps.readiness)).route('/v1', v1);
-  if (deps.metrics) app.route('/', metricsRoutes(deps.metrics.source, deps.metrics.token));
-  app.route('/', docsRoutes(app));
+  app.route('/', healthRoutes(deps.readiness)).route('/v1', v1).route('/', docsRoutes(app));
   app.notFound((c) => c.json(errorBody('route_not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
   app.onError(createErrorHandler(logger));
   return app;
