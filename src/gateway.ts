@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
-import { createApp, createOpsApp, createReadinessCheck } from './api/index.ts';
+import { createApp } from './api/index.ts';
 import { createBreaker, createPostgresBreakerStore } from './breaker/index.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import { createDatabase, DEFAULT_TENANT_ID, migrateDatabase, migrationsApplied, type Database } from './db/index.ts';
 import type { Logger } from './logger.ts';
-import { createGatewayMetrics } from './metrics/index.ts';
+import { createGatewayMetrics, createOpsApp } from './metrics/index.ts';
 import {
   createDeadLetterFile,
   createDeliveryQueue,
@@ -21,6 +21,7 @@ import {
   type DeliveryQueue,
   type Reconciler,
 } from './publisher/index.ts';
+import { createReadinessCheck } from './health/index.ts';
 import { createRedis } from './redis.ts';
 import { createSecretBox } from './secrets/index.ts';
 
@@ -138,12 +139,11 @@ export async function startGateway(options: { config: Config; role: Role; logger
   }
 
   if (role === 'all' || role === 'api') {
-    const created = createPublisher({ db: database.db, queue, logger });
-    const publisher = metrics ? metrics.countPublishes(created) : created;
+    const publisher = createPublisher({ db: database.db, queue, logger });
     const app = createApp({
       db: database.db,
       queue,
-      publisher,
+      publisher: metrics ? metrics.countPublishes(publisher) : publisher,
       clock,
       logger,
       config,
@@ -159,7 +159,7 @@ export async function startGateway(options: { config: Config; role: Role; logger
   if (metrics && config.metrics.port === undefined && role === 'worker')
     logger.info('this worker serves no metrics: set METRICS_PORT to scrape its counters');
   if (metrics && config.metrics.port !== undefined) {
-    const ops = createOpsApp({ readiness, metrics: { source: metrics, token: config.metrics.token }, logger });
+    const ops = createOpsApp({ readiness, source: metrics, token: config.metrics.token });
     const server = await listen(ops.fetch, config.metrics.port, config.host);
     metricsUrl = baseUrl(server, config.host);
     closers.unshift(() => new Promise<void>((resolve) => server.close(() => resolve())));

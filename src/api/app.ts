@@ -83,15 +83,3 @@ export function createApp(deps: AppDeps) {
 }
 
 export type App = ReturnType<typeof createApp>;
-
-/**
- * The operations server a process without the API (the `worker` role) serves on `METRICS_PORT`:
- * `/metrics`, `/healthz` and `/readyz`.
- */
-export function createOpsApp(deps: { readiness: ReadinessCheck; metrics: { source: MetricsSource; token: string | undefined }; logger: Logger }) {
-  const app = openApiApp();
-  app.route('/', healthRoutes(deps.readiness)).route('/', metricsRoutes(deps.metrics.source, deps.metrics.token));
-  app.notFound((c) => c.json(errorBody('route_not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
-  app.onError(createErrorHandler(deps.logger));
-  return app;
-}

@@ -9,5 +9,7 @@
  * dead letters, breakers) are read from Postgres and BullMQ when scraped, so every process reports
  * the same value: aggregate them with `max()`. The `endpoint` label is capped (`METRICS_ENDPOINT_LABELS`).
  */
+export { metricsAccess, type MetricsSource } from './access.ts';
 export { OTHER_ENDPOINTS } from './endpoint-labels.ts';
 export { createGatewayMetrics, type GatewayMetrics, type GatewayMetricsOptions } from './gateway-metrics.ts';
+export { createOpsApp } from './ops-server.ts';

@@ -1,10 +1,9 @@
-import { timingSafeEqual } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import { errorBody } from '../errors.ts';
+import { metricsAccess, type MetricsSource } from '../../metrics/index.ts';
 import { errors, openApiApp } from '../openapi.ts';
 
-/** What `/metrics` serves: the Prometheus text of a registry. */
-export type MetricsSource = { render(): Promise<string>; contentType: string };
+export type { MetricsSource };
 
 const metrics = createRoute({
   method: 'get',
@@ -20,16 +19,13 @@ const metrics = createRoute({
 
 /** `GET /metrics`: open, or behind `Authorization: Bearer <token>` when a token is given. */
 export function metricsRoutes(source: MetricsSource, token: string | undefined) {
-  const expected = token ? Buffer.from(token) : undefined;
+  const allowed = metricsAccess(token);
   const app = openApiApp();
   app.openAPIRegistry.registerComponent('securitySchemes', 'metricsToken', { type: 'http', scheme: 'bearer', description: '`METRICS_TOKEN`' });
   app.openapi(metrics, async (c) => {
-    if (expected) {
-      const given = Buffer.from(/^Bearer\s+(.+)$/i.exec(c.req.header('authorization') ?? '')?.[1]?.trim() ?? '');
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-        c.header('WWW-Authenticate', 'Bearer');
-        return c.json(errorBody('unauthorized', 'this endpoint needs the metrics bearer token'), 401);
-      }
+    if (!allowed(c.req.header('authorization'))) {
+      c.header('WWW-Authenticate', 'Bearer');
+      return c.json(errorBody('unauthorized', 'this endpoint needs the metrics bearer token'), 401);
     }
     return c.body(await source.render(), 200, { 'content-type': source.contentType });
   });
