@@ -125,6 +125,10 @@ const envSchema = z.object({
     .refine((keys) => keys.every(isSecretsKey), 'each key must be 32 bytes, as base64 or 64 hex digits'),
   DLQ_FILE: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  METRICS_ENABLED: bool(true),
+  METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  METRICS_ENDPOINT_LABELS: int(50, 0, 10_000),
 });
 
 function isSecretsKey(text: string): boolean {
@@ -178,6 +182,12 @@ export type Config = {
   secretsKeysPrevious: string[];
   dlqFile: string | undefined;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  /**
+   * Prometheus metrics: served at `/metrics` by the API, and on `port` (when set) by any role, so a
+   * worker process can be scraped too. `token` (when set) is required as a bearer token; endpoints
+   * beyond `endpointLabels` are counted under the label `other`.
+   */
+  metrics: { enabled: boolean; token: string | undefined; port: number | undefined; endpointLabels: number };
 };
 
 /** A configuration error listing every bad variable. */
@@ -198,6 +208,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
   }
   const e = parsed.data;
+  if (e.METRICS_PORT !== undefined && e.METRICS_PORT !== 0 && e.METRICS_PORT === e.PORT)
+    throw new ConfigError('invalid configuration:\n  METRICS_PORT: must differ from PORT (the API already serves /metrics there)');
   return {
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
@@ -232,5 +244,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     secretsKeysPrevious: e.SECRETS_KEYS_PREVIOUS,
     dlqFile: e.DLQ_FILE,
     logLevel: e.LOG_LEVEL,
+    metrics: { enabled: e.METRICS_ENABLED, token: e.METRICS_TOKEN, port: e.METRICS_PORT, endpointLabels: e.METRICS_ENDPOINT_LABELS },
   };
 }

@@ -6,6 +6,7 @@ import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import { createDatabase, DEFAULT_TENANT_ID, migrateDatabase, migrationsApplied, type Database } from './db/index.ts';
 import type { Logger } from './logger.ts';
+import { createGatewayMetrics, createOpsApp } from './metrics/index.ts';
 import {
   createDeadLetterFile,
   createDeliveryQueue,
@@ -20,6 +21,7 @@ import {
   type DeliveryQueue,
   type Reconciler,
 } from './publisher/index.ts';
+import { createReadinessCheck } from './health/index.ts';
 import { createRedis } from './redis.ts';
 import { createSecretBox } from './secrets/index.ts';
 
@@ -29,6 +31,8 @@ export type Role = 'all' | 'api' | 'worker';
 export type Gateway = {
   /** Base URL of the API, when this process serves it. */
   url: string | undefined;
+  /** Base URL of the operations server (`/metrics`, `/healthz`, `/readyz`), when `METRICS_PORT` is set. */
+  metricsUrl: string | undefined;
   database: Database;
   queue: DeliveryQueue;
   reconciler: Reconciler | undefined;
@@ -51,6 +55,18 @@ export async function startGateway(options: { config: Config; role: Role; logger
   const queue = createDeliveryQueue({ connection: producer, prefix: config.queuePrefix });
   const closers: (() => Promise<unknown>)[] = [];
   let url: string | undefined;
+  let metricsUrl: string | undefined;
+  const metrics = config.metrics.enabled
+    ? createGatewayMetrics({
+        endpointLabels: config.metrics.endpointLabels,
+        sources: { db: database.db, queue, clock, breakerOpenForMs: config.breaker.openForMs },
+      })
+    : undefined;
+  const readiness = createReadinessCheck({
+    postgres: () => database.sql`select 1`,
+    migrations: () => migrationsApplied(database.sql),
+    redis: () => producer.ping(),
+  });
   let reconciler: Reconciler | undefined;
 
   if (role === 'all' || role === 'worker') {
@@ -82,6 +98,7 @@ export async function startGateway(options: { config: Config; role: Role; logger
       sender,
       clock,
       logger,
+      metrics: metrics?.delivery,
       deadLetterFile,
       policy: {
         schedule: config.retrySchedule,
@@ -134,21 +151,25 @@ export async function startGateway(options: { config: Config; role: Role; logger
     const app = createApp({
       db: database.db,
       queue,
-      publisher,
+      publisher: metrics ? metrics.countPublishes(publisher) : publisher,
       clock,
       logger,
       config,
       secretBox,
-      readiness: async () => ({
-        postgres: await database.sql`select 1`.then(() => true, () => false),
-        migrations: await migrationsApplied(database.sql),
-        redis: await producer.ping().then(() => true, () => false),
-      }),
+      readiness,
+      metrics: metrics && { source: metrics, token: config.metrics.token },
     });
     const server = await listen(app.fetch, config.port, config.host);
-    const address = server.address() as AddressInfo;
-    url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
-    if (config.host === '0.0.0.0') url = `http://127.0.0.1:${address.port}`;
+    url = baseUrl(server, config.host);
+    closers.unshift(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  }
+
+  if (metrics && config.metrics.port === undefined && role === 'worker')
+    logger.info('this worker serves no metrics: set METRICS_PORT to scrape its counters');
+  if (metrics && config.metrics.port !== undefined) {
+    const ops = createOpsApp({ readiness, source: metrics, token: config.metrics.token });
+    const server = await listen(ops.fetch, config.metrics.port, config.host);
+    metricsUrl = baseUrl(server, config.host);
     closers.unshift(() => new Promise<void>((resolve) => server.close(() => resolve())));
   }
 
@@ -160,6 +181,7 @@ export async function startGateway(options: { config: Config; role: Role; logger
   let closing: Promise<void> | undefined;
   return {
     url,
+    metricsUrl,
     database,
     queue,
     reconciler,
@@ -176,6 +198,12 @@ export async function startGateway(options: { config: Config; role: Role; logger
       return closing;
     },
   };
+}
+
+function baseUrl(server: ServerType, host: string): string {
+  const address = server.address() as AddressInfo;
+  if (host === '0.0.0.0') return `http://127.0.0.1:${address.port}`;
+  return `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
 }
 
 function listen(fetch: (request: Request) => Response | Promise<Response>, port: number, hostname: string): Promise<ServerType> {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../src/api/index.ts';
 import { systemClock } from '../src/clock.ts';
 import { createLogger } from '../src/logger.ts';
+import { createGatewayMetrics } from '../src/metrics/index.ts';
 import { createPublisher } from '../src/publisher/index.ts';
 import { createSecretBox } from '../src/secrets/index.ts';
 import { startTestGateway, type ErrorBody, type TestGateway } from './helpers/gateway.ts';
@@ -26,8 +27,12 @@ beforeAll(async () => {
     config: gw.config,
     secretBox: createSecretBox({}),
     readiness: async () => ({ postgres: true }),
+    metrics: {
+      source: createGatewayMetrics({ endpointLabels: 10, sources: { db: gw.database.db, queue: gw.queue, clock: systemClock, breakerOpenForMs: 1000 } }),
+      token: undefined,
+    },
   });
-  const response = await fetch(`${gw.url}/openapi.json`);
+  const response = await app.request('/openapi.json');
   expect(response.status).toBe(200);
   document = (await response.json()) as OpenApiDocument;
 });
@@ -39,6 +44,10 @@ afterAll(async () => {
 const openApiPath = (path: string) => path.replaceAll(/:([^/]+)/g, '{$1}');
 
 describe('OpenAPI document', () => {
+  it('is what the gateway serves', async () => {
+    expect(await (await fetch(`${gw.url}/openapi.json`)).json()).toEqual(document);
+  });
+
   it('is OpenAPI 3.1 with bearer auth', () => {
     expect(document.openapi).toBe('3.1.0');
     expect(document.components.securitySchemes).toHaveProperty('bearerAuth');
@@ -53,7 +62,7 @@ describe('OpenAPI document', () => {
     const documented = Object.entries(document.paths).flatMap(([path, operations]) => Object.keys(operations).map((method) => `${method} ${path}`));
     for (const route of served) expect(documented, route).toContain(route);
     expect(new Set(documented)).toEqual(new Set(served));
-    for (const required of ['post /v1/events', 'get /v1/endpoints/{id}/breaker', 'get /readyz', 'get /docs'])
+    for (const required of ['post /v1/events', 'get /v1/endpoints/{id}/breaker', 'get /readyz', 'get /docs', 'get /metrics'])
       expect(documented, required).toContain(required);
   });
 

@@ -14,6 +14,7 @@ import { docsRoutes } from './routes/docs.ts';
 import { endpointRoutes } from './routes/endpoints.ts';
 import { eventRoutes } from './routes/events.ts';
 import { healthRoutes, type ReadinessCheck } from './routes/health.ts';
+import { metricsRoutes, type MetricsSource } from './routes/metrics.ts';
 import { tenantRoutes } from './routes/tenants.ts';
 import { tenantService } from '../tenants/index.ts';
 import { adminConsole } from '../console/index.ts';
@@ -30,6 +31,8 @@ export type AppDeps = {
   config: Pick<Config, 'adminToken' | 'adminSessionTtlMs' | 'maxPayloadBytes' | 'apiRateLimit' | 'breaker' | 'allowPrivateTargets' | 'allowedTargetCidrs' | 'httpsOnly'>;
   secretBox: SecretBox;
   readiness: ReadinessCheck;
+  /** Served at `/metrics` when given (`METRICS_ENABLED`), behind `token` when set. */
+  metrics?: { source: MetricsSource; token: string | undefined } | undefined;
 };
 
 /**
@@ -54,7 +57,7 @@ export function createApp(deps: AppDeps) {
   v1.use('*', rateLimit({ ...config.apiRateLimit, clock }));
   v1.route('/endpoints', endpointRoutes({ db, clock, guard, secretBox }))
     .route('/endpoints', breakerRoutes({ db, clock, defaults: config.breaker, secretBox }))
-    .route('/events', eventRoutes({ publisher, history, maxPayloadBytes: config.maxPayloadBytes }))
+    .route('/events', eventRoutes({ publisher, history, maxPayloadBytes: config.maxPayloadBytes, logger }))
     .route('/deliveries', deliveryRoutes({ history, redelivery }))
     .route('/dead-letters', deadLetterRoutes({ history, redelivery }))
     .route('/', tenantRoutes({ tenants }));
@@ -68,6 +71,7 @@ export function createApp(deps: AppDeps) {
       return c.json(errorBody('too_many_headers', `at most ${MAX_REQUEST_HEADERS} request headers`), 431);
     return next();
   });
+  if (deps.metrics) app.route('/', metricsRoutes(deps.metrics.source, deps.metrics.token));
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',
     scheme: 'bearer',

@@ -5,6 +5,7 @@ import type { Clock } from '../clock.ts';
 import type { Db } from '../db/index.ts';
 import type { Logger } from '../logger.ts';
 import type { SecretBox } from '../secrets/index.ts';
+import type { DeliveryMetrics } from './delivery-metrics.ts';
 import { buildWebhookHeaders } from '../signature/index.ts';
 import type { AttemptOutcome } from './attempt-outcome.ts';
 import type { DeadLetterFile } from './dead-letter-file.ts';
@@ -30,6 +31,8 @@ export type DeliveryProcessorDeps = {
   clock: Clock;
   policy: RetryPolicy;
   logger: Logger;
+  /** Counts attempts and their latency (Prometheus); undefined records nothing. */
+  metrics?: DeliveryMetrics | undefined;
   deadLetterFile?: DeadLetterFile | undefined;
   /** The per-endpoint circuit breaker; undefined turns it off (`BREAKER_ENABLED=false`). */
   breaker: Breaker | undefined;
@@ -77,6 +80,7 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps): (job: Deli
   const mac = createNodeHmac();
 
   return async function processDelivery(job) {
+    const began = performance.now();
     const context = await loadContext(job.deliveryId);
     if (!context) return { kind: 'stale', why: 'delivery no longer exists' };
     if (context.series !== job.series || context.attemptCount !== job.attempt - 1)
@@ -98,7 +102,8 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps): (job: Deli
     const nextAttemptAt = step.kind === 'retry' ? clock.now() + step.delayMs : null;
     const trigger = job.attempt === 1 && context.seriesTrigger === 'manual' ? 'manual' : 'scheduled';
     const { moved, deadLetter } = await recordAttempt({ context, attempt: job.attempt, trigger, startedAt, outcome, step, nextAttemptAt });
-    const log = { webhookId: context.id, eventId: context.eventId, endpointId: context.endpointId, correlationId: context.correlationId, attempt: job.attempt };
+    const log = { webhookId: context.id, deliveryId: context.id, eventId: context.eventId, endpointId: context.endpointId, correlationId: context.correlationId, attempt: job.attempt };
+    deps.metrics?.attempted(context.endpointId, outcome, step, (performance.now() - began) / 1000);
     if (!moved) {
       logger.warn(log, 'attempt recorded but the delivery had moved on (duplicate or stale job)');
     } else if (step.kind === 'retry') {
@@ -111,6 +116,8 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps): (job: Deli
       await deps.deadLetterFile?.append(deadLetter);
     } else if (!outcome.ok) {
       logger.info({ ...log, reason: outcome.reason, status: outcome.status }, 'delivery attempt failed');
+    } else {
+      logger.debug({ ...log, status: outcome.status, durationMs: outcome.durationMs }, 'delivered');
     }
     return { kind: 'attempted', outcome, step, moved };
   };
@@ -186,8 +193,9 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): { worker: 
     maxStalledCount: 5,
   });
   worker.on('error', (error) => options.logger.error({ err: error }, 'delivery worker error'));
-  worker.on('failed', (job, error) =>
-    options.logger.warn({ err: error, webhookId: job?.data.deliveryId }, 'delivery job failed (infrastructure); BullMQ will retry it'),
-  );
+  worker.on('failed', (job, error) => {
+    options.metrics?.jobFailed();
+    options.logger.warn({ err: error, webhookId: job?.data.deliveryId }, 'delivery job failed (infrastructure); BullMQ will retry it');
+  });
   return { worker, close: () => worker.close() };
 }

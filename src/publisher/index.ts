@@ -28,3 +28,4 @@ export { redeliveryService, type BulkRedeliveryFilter, type RedeliveryService } 
 export { blockedReason, BlockedTargetError, createTargetGuard, type TargetGuard } from './target-guard.ts';
 export { decideNextStep, parseRetryAfter, type NextStep, type RetryPolicy } from './retry-schedule.ts';
 export type { AttemptView, DeadLetterView, DeliveryView, EventView } from './views.ts';
+export type { DeliveryMetrics } from './delivery-metrics.ts';

@@ -75,6 +75,15 @@ export function docsRoutes<E extends Env>(root: OpenAPIHono<E>) {
         description:
           'Publish events; the gateway signs them (Standard Webhooks, HMAC-SHA256) and delivers them to subscribed endpoints with retries, a per-endpoint circuit breaker and a dead-letter store. Errors are `{"error": {"code", "message"}}`.',
       },
+      tags: [
+        { name: 'endpoints', description: 'Subscriber endpoints and their signing secrets' },
+        { name: 'events', description: 'Publishing (outbox: 202 after the commit) and reading events' },
+        { name: 'deliveries', description: 'One event to one endpoint; its id is the `webhook-id`' },
+        { name: 'dead letters', description: 'Deliveries that exhausted their retries or failed permanently' },
+        { name: 'breaker', description: 'The per-endpoint circuit breaker' },
+        { name: 'tenants', description: 'Tenants and API tokens' },
+        { name: 'operations', description: 'Health, readiness, metrics and these docs' },
+      ],
     }) as unknown as Record<string, unknown>;
     return c.json(generated, 200);
   });

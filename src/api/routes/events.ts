@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { GatewayError, invalid } from '../../errors.ts';
+import type { Logger } from '../../logger.ts';
 import type { HistoryService, Publisher } from '../../publisher/index.ts';
 import { requireScope, type AuthEnv } from '../auth.ts';
 import { BEARER, documentWithBody, errors, IdParams, json, openApiApp, V1_ERRORS } from '../openapi.ts';
@@ -58,7 +59,8 @@ const read = createRoute({
 });
 
 /** `/v1/events`: publish (202 only after the commit), read one with its deliveries, list. */
-export function eventRoutes({ publisher, history, maxPayloadBytes }: { publisher: Publisher; history: HistoryService; maxPayloadBytes: number }) {
+export function eventRoutes(deps: { publisher: Publisher; history: HistoryService; maxPayloadBytes: number; logger: Logger }) {
+  const { publisher, history, maxPayloadBytes, logger } = deps;
   const app = openApiApp<AuthEnv>();
   app.openapi({ ...publish, hide: true }, async (c) => {
     const body = await readJson(c, publishSchema, maxPayloadBytes + ENVELOPE_ALLOWANCE);
@@ -78,6 +80,10 @@ export function eventRoutes({ publisher, history, maxPayloadBytes }: { publisher
       idempotencyKey: body.idempotencyKey ?? headerKey,
       correlationId,
     });
+    logger.debug(
+      { eventId: event.id, correlationId: event.correlationId, type: event.type, deliveries: event.deliveries.length, deliveryIds: event.deliveries.slice(0, 100).map((d) => d.id), replayed: !event.created },
+      'event published',
+    );
     if (!event.created) c.header('Idempotent-Replayed', 'true');
     c.header('X-Correlation-Id', event.correlationId);
     return c.json(

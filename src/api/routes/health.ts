@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { json, openApiApp } from '../openapi.ts';
-import { toReadiness, type ReadinessCheck } from '../readiness.ts';
+import { toReadiness, type ReadinessCheck } from '../../health/index.ts';
 
 export type { ReadinessCheck };
 
