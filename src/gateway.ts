@@ -122,7 +122,7 @@ export async function startGateway(options: { config: Config; role: Role; logger
   }
 
   if (role === 'all' || role === 'api') {
-    const publisher = createPublisher({ db: database.db, queue, logger });
+    const publisher = createPublisher({ db: database.db, queue, logger, afterCommit: killAfterCommits(config.faultKillAfterCommits, logger) });
     const app = createApp({
       db: database.db,
       queue,
@@ -167,6 +167,19 @@ export async function startGateway(options: { config: Config; role: Role; logger
       })();
       return closing;
     },
+  };
+}
+
+/**
+ * The `FAULT_KILL_AFTER_COMMITS` testing hook: SIGKILL this process right after the n-th publish
+ * commit, before its deliveries are queued (a crash between commit and enqueue). Off when n is 0.
+ */
+function killAfterCommits(n: number, logger: Logger): (() => void) | undefined {
+  if (n <= 0) return undefined;
+  logger.warn({ commits: n }, 'FAULT_KILL_AFTER_COMMITS is set: this process will kill itself after that many publish commits');
+  let commits = 0;
+  return () => {
+    if (++commits === n) process.kill(process.pid, 'SIGKILL');
   };
 }
 
