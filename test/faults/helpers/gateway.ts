@@ -130,7 +130,7 @@ export async function describeState(databaseUrl: string, redisUrl: string, prefi
 /** `waitFor` that prints where the deliveries stand before failing. */
 export async function waitForDelivery(
   what: string,
-  check: () => boolean,
+  check: () => boolean | Promise<boolean>,
   timeoutMs: number,
   state: { databaseUrl: string; redisUrl: string; prefix: string; processes?: RunningProcess[] },
 ): Promise<void> {
