@@ -25,14 +25,14 @@ afterAll(async () => {
 });
 
 /**
- * Every webhook's first request is answered 503 with a Retry-After of 2, 4 or 3 s in turn, so the
+ * Every webhook's first request is answered 503 with a Retry-After of 3, 5 or 4 s in turn, so the
  * retries fall due in an order unlike the order of publishing. All workers stop before the first is
  * due and come back (one worker, one delivery at a time) after the last one is due.
  */
 async function downtime(label: string, type: string, loseRedis: boolean): Promise<void> {
   let firsts = 0;
   const receiver = await startIdempotentReceiver((_id, copy) =>
-    copy === 1 ? { status: 503, headers: { 'retry-after': String([2, 4, 3][firsts++ % 3]) } } : {},
+    copy === 1 ? { status: 503, headers: { 'retry-after': String([3, 5, 4][firsts++ % 3]) } } : {},
   );
   const endpoint = await createEndpoint(api.url!, receiver.url, [type]);
   receiver.secrets.push(endpoint.secret);
@@ -54,7 +54,8 @@ async function downtime(label: string, type: string, loseRedis: boolean): Promis
     if (loseRedis) await deleteRedisPrefix(env.QUEUE_PREFIX!);
     // Wait until every retry is overdue (and past the reconciler's grace), then bring one worker back.
     await new Promise((resolve) => setTimeout(resolve, schedule.at(-1)!.due_ms - Date.now() + 1_500));
-    processes.push(await startProcess('worker', { ...env, WORKER_CONCURRENCY: '1' }));
+    const second = await startProcess('worker', { ...env, WORKER_CONCURRENCY: '1' });
+    processes.push(second);
     await waitForDelivery('every event delivered', () => burst.accepted.every((id) => receiver.processed.has(id)), 30_000, {
       databaseUrl: database.url,
       redisUrl: REDIS_URL,
@@ -74,6 +75,8 @@ async function downtime(label: string, type: string, loseRedis: boolean): Promis
     expect(summary.lost).toBe(0);
     expect(summary.processedTwice).toBe(0);
     expect(summary.wire).toBe(2 * EVENTS);
+    // Every worker down again for the next case.
+    expect(await second.stop('SIGTERM')).toBe(0);
   } finally {
     await sql.end();
     await receiver.close();
