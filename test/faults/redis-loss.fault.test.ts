@@ -31,7 +31,8 @@ describe('Redis killed in the middle of a burst and restarted empty', () => {
     processes.push(api);
     const endpoint = await createEndpoint(api.url!, receiver.url, ['redis.*']);
     receiver.secrets.push(endpoint.secret);
-    processes.push(await startProcess('worker', env));
+    const worker = await startProcess('worker', env);
+    processes.push(worker);
 
     let phase: 'before' | 'down' | 'after' = 'before';
     let downSince = 0;
@@ -69,6 +70,8 @@ describe('Redis killed in the middle of a burst and restarted empty', () => {
     expect(row?.committed).toBe(burst.accepted.length);
     const summary = summarize('Redis SIGKILL mid-burst, restarted empty', burst.accepted, receiver, { acceptedWhileRedisDown: acceptedWhileDown, redisDownMs: downFor });
     expect(summary.lost).toBe(0);
+    // Neither process was restarted: both rode out the outage.
+    expect([api.child.exitCode, worker.child.exitCode]).toEqual([null, null]);
     expect(summary.processedTwice).toBe(0);
     expect(receiver.forged).toBe(0);
     await receiver.close();
