@@ -124,6 +124,7 @@ const envSchema = z.object({
     .transform((text) => text.split(',').map((part) => part.trim()).filter((part) => part.length > 0))
     .refine((keys) => keys.every(isSecretsKey), 'each key must be 32 bytes, as base64 or 64 hex digits'),
   DLQ_FILE: z.string().optional(),
+  FAULT_KILL_AFTER_COMMITS: int(0, 0, 1_000_000_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   METRICS_ENABLED: bool(true),
   METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
@@ -181,6 +182,8 @@ export type Config = {
   secretsKey: string | undefined;
   secretsKeysPrevious: string[];
   dlqFile: string | undefined;
+  /** Testing hook for fault injection: the API process SIGKILLs itself right after this many publish commits, before queueing (0: off). */
+  faultKillAfterCommits: number;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   /**
    * Prometheus metrics: served at `/metrics` by the API, and on `port` (when set) by any role, so a
@@ -243,6 +246,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     secretsKey: e.SECRETS_KEY,
     secretsKeysPrevious: e.SECRETS_KEYS_PREVIOUS,
     dlqFile: e.DLQ_FILE,
+    faultKillAfterCommits: e.FAULT_KILL_AFTER_COMMITS,
     logLevel: e.LOG_LEVEL,
     metrics: { enabled: e.METRICS_ENABLED, token: e.METRICS_TOKEN, port: e.METRICS_PORT, endpointLabels: e.METRICS_ENDPOINT_LABELS },
   };

@@ -145,7 +145,7 @@ export async function startGateway(options: { config: Config; role: Role; logger
   }
 
   if (role === 'all' || role === 'api') {
-    const publisher = createPublisher({ db: database.db, queue, logger });
+    const publisher = createPublisher({ db: database.db, queue, logger, afterCommit: killAfterCommits(config.faultKillAfterCommits, logger) });
     // Loaded only where the API runs: a worker process does not carry the API, docs and console code.
     const { createApp } = await import('./api/index.ts');
     const app = createApp({
@@ -204,6 +204,19 @@ function baseUrl(server: ServerType, host: string): string {
   const address = server.address() as AddressInfo;
   if (host === '0.0.0.0') return `http://127.0.0.1:${address.port}`;
   return `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+}
+
+/**
+ * The `FAULT_KILL_AFTER_COMMITS` testing hook: SIGKILL this process right after the n-th publish
+ * commit, before its deliveries are queued (a crash between commit and enqueue). Off when n is 0.
+ */
+function killAfterCommits(n: number, logger: Logger): (() => void) | undefined {
+  if (n <= 0) return undefined;
+  logger.warn({ commits: n }, 'FAULT_KILL_AFTER_COMMITS is set: this process will kill itself after that many publish commits');
+  let commits = 0;
+  return () => {
+    if (++commits === n) process.kill(process.pid, 'SIGKILL');
+  };
 }
 
 function listen(fetch: (request: Request) => Response | Promise<Response>, port: number, hostname: string): Promise<ServerType> {

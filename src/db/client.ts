@@ -20,9 +20,17 @@ export function createDatabase(options: { url: string; max?: number; application
     max: options.max ?? 20,
     idle_timeout: 30,
     connect_timeout: 5,
+    // postgres.js counts failed connects pool-wide and waits up to 20 s (3^n/100 s) before the next
+    // one, so after a restart queries queued meanwhile hung that long; retry at most every second.
+    backoff: reconnectDelaySeconds,
     onnotice: () => {},
     connection: { application_name: options.applicationName ?? 'webhook-gateway' },
   });
   const db = drizzle(sql, { schema });
   return { db, sql, close: () => sql.end({ timeout: 5 }) };
+}
+
+/** Seconds before reconnecting after the `retries`-th failed connection: 50 ms doubling, at most 1 s, jittered. */
+export function reconnectDelaySeconds(retries: number): number {
+  return Math.min(0.05 * 2 ** Math.min(retries, 10), 1) * (0.5 + Math.random() / 2);
 }

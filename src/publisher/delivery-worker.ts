@@ -99,7 +99,8 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps): (job: Deli
       slot?.release(outcome !== undefined && wentOut(outcome));
     }
     const step = decideNextStep(outcome, job.attempt, policy);
-    const nextAttemptAt = step.kind === 'retry' ? clock.now() + step.delayMs : null;
+    const decidedAt = clock.now();
+    const nextAttemptAt = step.kind === 'retry' ? decidedAt + step.delayMs : null;
     const trigger = job.attempt === 1 && context.seriesTrigger === 'manual' ? 'manual' : 'scheduled';
     const { moved, deadLetter } = await recordAttempt({ context, attempt: job.attempt, trigger, startedAt, outcome, step, nextAttemptAt });
     const log = { webhookId: context.id, deliveryId: context.id, eventId: context.eventId, endpointId: context.endpointId, correlationId: context.correlationId, attempt: job.attempt };
@@ -107,7 +108,8 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps): (job: Deli
     if (!moved) {
       logger.warn(log, 'attempt recorded but the delivery had moved on (duplicate or stale job)');
     } else if (step.kind === 'retry') {
-      queue.enqueue([{ deliveryId: context.id, series: context.series, attempt: job.attempt + 1 }], step.delayMs).catch((error: unknown) => {
+      // Due at exactly nextAttemptAt, so retries run in the order Postgres records them.
+      queue.enqueue([{ deliveryId: context.id, series: context.series, attempt: job.attempt + 1 }], step.delayMs, decidedAt).catch((error: unknown) => {
         logger.warn({ ...log, err: error }, 'could not schedule retry in Redis; the reconciler will');
       });
     }

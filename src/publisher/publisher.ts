@@ -14,7 +14,18 @@ export type Publisher = {
 };
 
 /** The gateway's own publisher (used by the HTTP API). */
-export function createPublisher({ db, queue, logger }: { db: Db; queue: DeliveryQueue; logger: Logger }): Publisher {
+export function createPublisher({
+  db,
+  queue,
+  logger,
+  afterCommit,
+}: {
+  db: Db;
+  queue: DeliveryQueue;
+  logger: Logger;
+  /** Runs after each event's commit, before its deliveries are queued (a fault-injection point). */
+  afterCommit?: (() => void) | undefined;
+}): Publisher {
   // Events committed by concurrent requests are queued together: one Redis round trip for many.
   const enqueue = createBatcher<DeliveryJob[], void>(
     async (groups) => {
@@ -30,6 +41,7 @@ export function createPublisher({ db, queue, logger }: { db: Db; queue: Delivery
   return {
     async publish(input) {
       const event = await write(validatePublish(input));
+      afterCommit?.();
       if (event.created && event.deliveries.length > 0)
         void enqueue(event.deliveries.map((delivery) => ({ deliveryId: delivery.id, series: 1, attempt: 1 })));
       return event;

@@ -7,8 +7,11 @@ export const DELIVERY_QUEUE = 'deliveries';
 export type DeliveryJob = { deliveryId: string; series: number; attempt: number };
 
 export type DeliveryQueue = {
-  /** Adds jobs; a job whose id is already in Redis is left as it is, so adding twice is harmless. */
-  enqueue(jobs: readonly DeliveryJob[], delayMs?: number): Promise<void>;
+  /**
+   * Adds jobs; a job whose id is already in Redis is left as it is, so adding twice is harmless.
+   * A delay counts from `from` (default: now), so a retry falls due at the instant Postgres records.
+   */
+  enqueue(jobs: readonly DeliveryJob[], delayMs?: number, from?: number): Promise<void>;
   readonly queue: Queue<DeliveryJob>;
   close(): Promise<void>;
 };
@@ -41,18 +44,29 @@ export function createDeliveryQueue({ connection, prefix }: { connection: Redis;
   const queue = new Queue<DeliveryJob>(DELIVERY_QUEUE, { connection, prefix });
   return {
     queue,
-    async enqueue(jobs, delayMs = 0) {
+    async enqueue(jobs, delayMs = 0, from) {
       for (let start = 0; start < jobs.length; start += CHUNK) {
         const chunk = jobs.slice(start, start + CHUNK);
         await queue.addBulk(
           chunk.map((data) => ({
             name: 'deliver',
             data,
-            opts: { ...JOB_OPTIONS, jobId: deliveryJobId(data), delay: delayMs > 0 ? delayMs : undefined },
+            opts: {
+              ...JOB_OPTIONS,
+              jobId: deliveryJobId(data),
+              delay: delayMs > 0 ? delayMs : undefined,
+              // BullMQ orders delayed jobs by timestamp + delay.
+              timestamp: delayMs > 0 ? from : undefined,
+            },
           })),
         );
       }
     },
-    close: () => queue.close(),
+    async close() {
+      // A queue closed while it is still starting up (checking the Redis version) would leave that
+      // check to fail on the closed connection as an unhandled rejection: let it finish first.
+      await queue.waitUntilReady().catch(() => undefined);
+      await queue.close();
+    },
   };
 }
