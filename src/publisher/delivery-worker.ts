@@ -194,10 +194,25 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): { worker: 
     stalledInterval: options.lockMs,
     maxStalledCount: 5,
   });
+  // Slots held by requests that hang (slow endpoints, at most ENDPOINT_CONCURRENCY each) are added
+  // back, up to doubling the worker, so the other endpoints keep the concurrency they were given.
+  const gate = options.gate;
+  const elastic = gate
+    ? setInterval(() => {
+        worker.concurrency = options.concurrency + Math.min(options.concurrency, gate.stuck());
+      }, 250)
+    : undefined;
+  elastic?.unref();
   worker.on('error', (error) => options.logger.error({ err: error }, 'delivery worker error'));
   worker.on('failed', (job, error) => {
     options.metrics?.jobFailed();
     options.logger.warn({ err: error, webhookId: job?.data.deliveryId }, 'delivery job failed (infrastructure); BullMQ will retry it');
   });
-  return { worker, close: () => worker.close() };
+  return {
+    worker,
+    close: () => {
+      clearInterval(elastic);
+      return worker.close();
+    },
+  };
 }

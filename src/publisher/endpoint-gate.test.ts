@@ -61,6 +61,7 @@ describe('endpoint gate', () => {
     clock.advance(1_500);
     const deferred = await gate.enter('ep');
     expect(deferred).toEqual({ allowed: false, retryAt: clock.now() + 1_500 });
+    expect(gate.stuck()).toBe(10);
     stuck.forEach((ticket) => admitted(ticket).release());
   });
 
@@ -75,13 +76,26 @@ describe('endpoint gate', () => {
     held.forEach((ticket) => expect(ticket.allowed).toBe(true));
   });
 
+  it('lets at most `limit` jobs wait for a new endpoint, and defers the others briefly', async () => {
+    const { clock, gate } = setup(2);
+    admitted(await gate.enter('new'));
+    admitted(await gate.enter('new'));
+    const waiting = [gate.enter('new'), gate.enter('new')];
+    expect(await gate.enter('new')).toEqual({ allowed: false, retryAt: clock.now() + 250 });
+    expect(await within(waiting[0]!)).toBe('waiting');
+  });
+
   it('defers the waiting jobs of a new endpoint once its first requests turn out to hang', async () => {
     const gate = createEndpointGate({ clock: systemClock, limit: 2, slowAfterMs: 40, timeoutMs: 5_000, random: () => 0 });
     const hanging = [admitted(await gate.enter('hangs')), admitted(await gate.enter('hangs'))];
     const waiting = [gate.enter('hangs'), gate.enter('hangs')];
     expect(await within(waiting[0]!, 10)).toBe('waiting');
     const settled = await Promise.all(waiting);
-    settled.forEach((ticket) => expect(ticket.allowed).toBe(false));
+    for (const ticket of settled) {
+      // Nothing has finished: no slot frees before the oldest request times out.
+      expect(ticket.allowed).toBe(false);
+      if (!ticket.allowed) expect(ticket.retryAt - Date.now()).toBeGreaterThan(4_000);
+    }
     hanging.forEach((ticket) => ticket.release());
   });
 

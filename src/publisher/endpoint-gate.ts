@@ -10,14 +10,19 @@ import type { Clock } from '../clock.ts';
  * several times the worker's typical request, so a worker that is merely overloaded does not throttle
  * everyone) may have `limit` requests in flight; a job beyond that is deferred (moved back to
  * BullMQ's delayed set, not an attempt) until a slot is likely free. A *new* endpoint may have
- * `limit` requests in flight while it proves itself; jobs beyond that wait in this process until it
- * answers (then it is fast, or slow) and so cost nothing when it is fast.
+ * `limit` requests in flight while it proves itself; up to `limit` more jobs wait in this process until
+ * it answers (then it is fast, or slow), and any others are deferred by `minDeferMs`.
  */
 export type EndpointGate = {
   /** Takes a request slot for the endpoint, or says when to try again. */
   enter(endpointId: string): Promise<GateTicket>;
   /** Requests in flight to the endpoint (for tests and metrics). */
   inFlight(endpointId: string): number;
+  /**
+   * Requests in flight for longer than the slow threshold, across endpoints: worker slots that hang
+   * on someone else's slowness. The worker adds as many slots, so healthy endpoints keep their share.
+   */
+  stuck(): number;
 };
 
 export type GateTicket =
@@ -98,7 +103,10 @@ export function createEndpointGate(options: EndpointGateOptions): EndpointGate {
     const slow = (load.typicalMs !== undefined && load.typicalMs >= threshold()) || age >= threshold();
     if ((load.typicalMs !== undefined && !slow) || load.running.size < limit) return admit(load, now);
     if (!slow) return 'wait';
-    const wait = Math.min(timeoutMs, Math.max(minDeferMs, load.typicalMs ?? 0, age));
+    // A slot is likely free after a typical request; if none has finished yet, not before the oldest
+    // one times out.
+    const expected = load.typicalMs === undefined ? timeoutMs - age : Math.max(load.typicalMs, age);
+    const wait = Math.min(timeoutMs, Math.max(minDeferMs, expected));
     // Spread the deferred jobs so they do not all come back in the same instant.
     return { allowed: false, retryAt: now + Math.round(wait * (1 + 0.25 * random())) };
   }
@@ -146,11 +154,25 @@ export function createEndpointGate(options: EndpointGateOptions): EndpointGate {
       const load = loadOf(endpointId);
       const decision = decide(load);
       if (decision !== 'wait') return decision;
+      // At most `limit` jobs wait per new endpoint, so one that turns out to hang holds few slots
+      // meanwhile; the others come back shortly.
+      if (load.waiting.length >= limit) return { allowed: false, retryAt: clock.now() + Math.round(minDeferMs * (1 + 0.25 * random())) };
       return new Promise<GateTicket>((resolve) => {
         load.waiting.push(resolve);
         settle(load);
       });
     },
     inFlight: (endpointId) => loads.get(endpointId)?.running.size ?? 0,
+    stuck() {
+      const now = clock.now();
+      const limitAge = threshold();
+      let count = 0;
+      for (const load of loads.values())
+        for (const started of load.running.values()) {
+          if (now - started < limitAge) break;
+          count++;
+        }
+      return count;
+    },
   };
 }
