@@ -4,6 +4,16 @@
  */
 export type ErrorKind = 'invalid' | 'not_found' | 'conflict' | 'too_large' | 'unavailable' | 'unauthorized';
 
+/** The HTTP status each kind of error is answered with (API and admin console alike). */
+export const ERROR_STATUS = {
+  invalid: 400,
+  unauthorized: 401,
+  not_found: 404,
+  conflict: 409,
+  too_large: 413,
+  unavailable: 503,
+} as const satisfies Record<ErrorKind, number>;
+
 /** A failure the caller can act on, with a stable `code` such as `invalid_event_type`. */
 export class GatewayError extends Error {
   override name = 'GatewayError';

@@ -1,17 +1,9 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { isDatabaseUnavailable, isInvalidData, GatewayError, type ErrorKind } from '../errors.ts';
+import { ERROR_STATUS, isDatabaseUnavailable, isInvalidData, GatewayError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 
-const STATUS: Record<ErrorKind, ContentfulStatusCode> = {
-  invalid: 400,
-  unauthorized: 401,
-  not_found: 404,
-  conflict: 409,
-  too_large: 413,
-  unavailable: 503,
-};
 
 /** The one error body of the API. */
 export function errorBody(code: string, message: string, details?: unknown) {
@@ -21,7 +13,7 @@ export function errorBody(code: string, message: string, details?: unknown) {
 /** Maps any error to `{error:{code,message}}` with the right status (hono's single `onError`). */
 export function createErrorHandler(logger: Logger) {
   return (error: Error, c: Context) => {
-    if (error instanceof GatewayError) return c.json(errorBody(error.code, error.message), STATUS[error.kind]);
+    if (error instanceof GatewayError) return c.json(errorBody(error.code, error.message), ERROR_STATUS[error.kind]);
     if (isDatabaseUnavailable(error)) {
       logger.error({ err: error }, 'database unavailable');
       c.header('Retry-After', '5');

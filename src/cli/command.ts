@@ -48,6 +48,13 @@ export function parse<T extends Options>(args: string[], options: T) {
   }
 }
 
+/** Prints `help` and answers true when `--help` was given (the command then exits 0). */
+export function printedHelp(values: { help?: boolean | undefined }, help: string, context: CliContext): boolean {
+  if (!values.help) return false;
+  context.out(`${help}\n`);
+  return true;
+}
+
 /** The API client for `--url`/`--token`, falling back to GATEWAY_URL and ADMIN_TOKEN. */
 export function clientFor(values: { url?: string | undefined; token?: string | undefined }, env: CliContext['env']): ApiClient {
   const baseUrl = values.url ?? env.GATEWAY_URL ?? 'http://127.0.0.1:3000';

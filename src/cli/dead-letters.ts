@@ -1,4 +1,4 @@
-import { CONNECTION_HELP, CONNECTION_OPTIONS, clientFor, parse, printJson, table, UsageError, type Command } from './command.ts';
+import { CONNECTION_HELP, CONNECTION_OPTIONS, clientFor, parse, printJson, table, UsageError, type Command, printedHelp } from './command.ts';
 import { timeArg } from './time-arg.ts';
 
 const HELP = `Usage: webhook-gateway dead-letters [options]
@@ -30,10 +30,7 @@ export const deadLettersCommand: Command = {
   help: HELP,
   async run(args, context) {
     const { values, positionals } = parse(args, OPTIONS);
-    if (values.help) {
-      context.out(`${HELP}\n`);
-      return 0;
-    }
+    if (printedHelp(values, HELP, context)) return 0;
     if (positionals.length > 0) throw new UsageError(`unexpected argument: ${positionals[0]}`);
     const query = new URLSearchParams({ limit: values.limit ?? '100' });
     if (values.endpoint) query.set('endpointId', values.endpoint);

@@ -1,5 +1,5 @@
 import { parseDuration } from '../duration.ts';
-import { CONNECTION_HELP, CONNECTION_OPTIONS, clientFor, parse, printJson, table, UsageError, type Command } from './command.ts';
+import { CONNECTION_HELP, CONNECTION_OPTIONS, clientFor, parse, printJson, table, UsageError, type Command, printedHelp } from './command.ts';
 
 type Endpoint = {
   id: string;
@@ -51,10 +51,7 @@ export const endpointsCommand: Command = {
   help: HELP,
   async run(args, context) {
     const { values, positionals } = parse(args, OPTIONS);
-    if (values.help) {
-      context.out(`${HELP}\n`);
-      return 0;
-    }
+    if (printedHelp(values, HELP, context)) return 0;
     const [action, target, ...rest] = positionals;
     if (action === undefined) throw new UsageError('missing action (list, get, create, delete, enable, disable, rotate-secret, breaker)');
     if (rest.length > 0) throw new UsageError(`unexpected argument: ${rest[0]}`);

@@ -1,4 +1,4 @@
-import { CONNECTION_HELP, CONNECTION_OPTIONS, clientFor, parse, printJson, UsageError, type Command } from './command.ts';
+import { CONNECTION_HELP, CONNECTION_OPTIONS, clientFor, parse, printJson, UsageError, type Command, printedHelp } from './command.ts';
 
 const HELP = `Usage: webhook-gateway publish <type> [payload] [options]
 
@@ -33,10 +33,7 @@ export const publishCommand: Command = {
   help: HELP,
   async run(args, context) {
     const { values, positionals } = parse(args, OPTIONS);
-    if (values.help) {
-      context.out(`${HELP}\n`);
-      return 0;
-    }
+    if (printedHelp(values, HELP, context)) return 0;
     const [type, payloadText, extra] = positionals;
     if (type === undefined) throw new UsageError('missing the event type');
     if (extra !== undefined) throw new UsageError(`unexpected argument: ${extra} (quote the JSON payload as one argument)`);

@@ -1,4 +1,4 @@
-import { CONNECTION_HELP, CONNECTION_OPTIONS, clientFor, parse, printJson, UsageError, type Command } from './command.ts';
+import { CONNECTION_HELP, CONNECTION_OPTIONS, clientFor, parse, printJson, UsageError, type Command, printedHelp } from './command.ts';
 import { timeArg } from './time-arg.ts';
 
 const HELP = `Usage:
@@ -36,10 +36,7 @@ export const redeliverCommand: Command = {
   help: HELP,
   async run(args, context) {
     const { values, positionals } = parse(args, OPTIONS);
-    if (values.help) {
-      context.out(`${HELP}\n`);
-      return 0;
-    }
+    if (printedHelp(values, HELP, context)) return 0;
     const api = clientFor(values, context.env);
     if (!values['dead-letters']) {
       const [deliveryId, extra] = positionals;

@@ -3,7 +3,7 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { GatewayError, isDatabaseUnavailable } from '../errors.ts';
+import { ERROR_STATUS, GatewayError, isDatabaseUnavailable } from '../errors.ts';
 import { noticeFrom, type ConsoleDeps } from './context.ts';
 import { deadLetterPages } from './dead-letters-page.tsx';
 import { deliveryPages } from './delivery-page.tsx';
@@ -16,14 +16,6 @@ import { searchPages } from './search-page.tsx';
 import { consoleSessionStore, sameSecret } from './sessions.ts';
 import { CONSOLE_CSS } from './styles.ts';
 
-const STATUS: Record<GatewayError['kind'], ContentfulStatusCode> = {
-  invalid: 400,
-  unauthorized: 401,
-  not_found: 404,
-  conflict: 409,
-  too_large: 413,
-  unavailable: 503,
-};
 const LOGIN_FORM_TTL_S = 15 * 60;
 
 async function messagePage(c: Context, status: ContentfulStatusCode, title: string, text: string) {
@@ -116,7 +108,7 @@ export function createConsoleApp(deps: ConsoleDeps) {
     })
     .route('/', pages)
     .onError((error, c) => {
-      if (error instanceof GatewayError) return messagePage(c, STATUS[error.kind], error.kind === 'not_found' ? 'Not found' : 'Cannot do that', error.message);
+      if (error instanceof GatewayError) return messagePage(c, ERROR_STATUS[error.kind], error.kind === 'not_found' ? 'Not found' : 'Cannot do that', error.message);
       if (isDatabaseUnavailable(error)) return messagePage(c, 503, 'Unavailable', 'The database is unavailable; nothing was changed. Try again shortly.');
       logger.error({ err: error, path: c.req.path }, 'admin console error');
       return messagePage(c, 500, 'Error', 'Something went wrong; the error was logged.');
