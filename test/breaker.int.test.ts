@@ -62,7 +62,7 @@ describe('Postgres-backed breaker', () => {
       expect(await stored(endpointId), `row at ${seconds}s`).toMatchObject({ state, failures, successes });
     }
     const transitions = await database.sql<{ from_state: string; to_state: string; reason: string; at_ms: number }[]>`
-      select from_state::text, to_state::text, reason, (extract(epoch from at) * 1000)::float8 as at_ms from circuit_breaker_transitions where endpoint_id = ${endpointId} order by at, id`;
+      select from_state::text, to_state::text, reason, (extract(epoch from at) * 1000)::float8 as at_ms from circuit_breaker_transitions where endpoint_id = ${endpointId} order by at, seq`;
     expect(transitions.map((t) => [(t.at_ms - t0) / 1000, t.from_state, t.to_state, t.reason])).toEqual([
       [25, 'closed', 'open', 'failure_threshold'],
       [85, 'open', 'half_open', 'open_timeout'],

@@ -69,7 +69,10 @@ export function createPostgresBreakerStore(db: Db): BreakerStore {
         ), logged as (
           insert into circuit_breaker_transitions (tenant_id, endpoint_id, from_state, to_state, reason, at)
           select s.tenant_id, s.endpoint_id, t.from_state::breaker_state, t.to_state::breaker_state, t.reason, t.at
-          from saved s cross join jsonb_to_recordset(${JSON.stringify(w.transitions)}::text::jsonb) as t(from_state text, to_state text, reason text, at timestamptz)
+          from saved s cross join rows from (
+            jsonb_to_recordset(${JSON.stringify(w.transitions)}::text::jsonb) as (from_state text, to_state text, reason text, at timestamptz)
+          ) with ordinality as t(from_state, to_state, reason, at, n)
+          order by t.n
         )
         select count(*)::int as saved from saved`,
       );
@@ -84,6 +87,6 @@ export async function breakerTransitions(db: Db, endpointId: string, limit: numb
     .select()
     .from(circuitBreakerTransitions)
     .where(eq(circuitBreakerTransitions.endpointId, endpointId))
-    .orderBy(desc(circuitBreakerTransitions.at), desc(circuitBreakerTransitions.id))
+    .orderBy(desc(circuitBreakerTransitions.at), desc(circuitBreakerTransitions.seq))
     .limit(limit);
 }

@@ -87,7 +87,7 @@ export function breakerRoutes({ db, clock, defaults, secretBox }: Deps) {
       .select()
       .from(circuitBreakerTransitions)
       .where(and(eq(circuitBreakerTransitions.endpointId, endpoint.id)))
-      .orderBy(desc(circuitBreakerTransitions.at), desc(circuitBreakerTransitions.id))
+      .orderBy(desc(circuitBreakerTransitions.at), desc(circuitBreakerTransitions.seq))
       .limit(query.limit);
     return c.json({ data: rows.map((row) => ({ id: row.id, from: row.fromState, to: row.toState, reason: row.reason, at: row.at.toISOString() })) }, 200);
   });

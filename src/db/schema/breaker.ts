@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, pgEnum, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigserial, index, integer, pgEnum, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { endpoints } from './endpoints.ts';
 import { tenants } from './tenants.ts';
 
@@ -42,6 +42,8 @@ export const circuitBreakerTransitions = pgTable(
     toState: breakerStateName('to_state').notNull(),
     reason: text('reason').notNull(),
     at: timestamp('at', { withTimezone: true }).notNull(),
+    /** Order of recording: transitions of one instant (open -> half_open -> open) keep their order. */
+    seq: bigserial('seq', { mode: 'number' }).notNull(),
   },
   (t) => [index('circuit_breaker_transitions_endpoint_idx').on(t.endpointId, t.at)],
 );

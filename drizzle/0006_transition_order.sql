@@ -1,0 +1,1 @@
+ALTER TABLE "circuit_breaker_transitions" ADD COLUMN "seq" bigserial NOT NULL;
