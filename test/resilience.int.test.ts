@@ -47,19 +47,24 @@ describe('Postgres is the source of truth', () => {
     await waitFor('first attempts', () => seen.size >= 20);
     const removed = await deleteRedisPrefix(gw.config.queuePrefix);
     expect(removed).toBeGreaterThan(0);
+    let last: DeliveryView[] = [];
     await waitFor(
       'all 40 delivered',
       async () => {
-        const list = await deliveries(ep.id);
-        return list.length === 40 && list.every((d) => d.status === 'succeeded');
+        last = await deliveries(ep.id);
+        return last.length === 40 && last.every((d) => d.status === 'succeeded');
       },
-      20_000,
+      45_000,
       100,
-    );
+    ).catch((error: unknown) => {
+      // Say where the stragglers are, so a failure on a loaded machine can be told from a lost delivery.
+      const stragglers = last.filter((d) => d.status !== 'succeeded').map((d) => `${d.id} ${d.status} attempts=${d.attemptCount}`);
+      throw new Error(`${String(error)}; not succeeded: ${stragglers.join(', ')}`);
+    });
     const uniqueDelivered = new Set(receiver.requests.map((r) => r.headers['webhook-id']));
     expect(uniqueDelivered.size).toBe(40);
     await receiver.close();
-  });
+  }, 60_000);
 
   it('delivers an event whose job was never queued (crash between commit and enqueue) through the reconciler', async () => {
     const receiver = await startReceiver();
