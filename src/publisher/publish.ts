@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { runSql, type SqlRunner } from '../db/sql-runner.ts';
-import { invalid } from '../errors.ts';
+import { GatewayError, invalid } from '../errors.ts';
 import { isEventType, MAX_EVENT_TYPE_LENGTH } from './event-type.ts';
 import { uuidV7 } from './uuid-v7.ts';
 
@@ -14,6 +14,8 @@ export type PublishInput = {
   payload: unknown;
   idempotencyKey?: string | undefined;
   correlationId?: string | undefined;
+  /** Refuse (413 `payload_too_large`) a payload whose JSON is longer than this many bytes. */
+  maxPayloadBytes?: number | undefined;
 };
 
 /** A delivery the publish created: the id is the `webhook-id` the endpoint will see. */
@@ -65,11 +67,18 @@ export function validatePublish(input: PublishInput): ValidPublish {
   if (key !== null && (key.length === 0 || key.length > MAX_KEY_LENGTH))
     throw invalid('invalid_idempotency_key', `idempotency key must be 1..${MAX_KEY_LENGTH} characters`);
   if (input.payload === undefined) throw invalid('invalid_payload', 'payload is required');
+  // Serialised once: the size check and the insert use the same text.
+  const payloadJson = JSON.stringify(input.payload);
+  if (input.maxPayloadBytes !== undefined) {
+    const payloadBytes = Buffer.byteLength(payloadJson);
+    if (payloadBytes > input.maxPayloadBytes)
+      throw new GatewayError('too_large', 'payload_too_large', `payload is ${payloadBytes} bytes; the limit is ${input.maxPayloadBytes}`);
+  }
   return {
     id: uuidV7(),
     tenantId: input.tenantId,
     type,
-    payloadJson: JSON.stringify(input.payload),
+    payloadJson,
     idempotencyKey: key,
     correlationId: input.correlationId ?? randomUUID(),
   };

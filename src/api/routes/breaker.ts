@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { and, desc, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { createRoute } from '@hono/zod-openapi';
-import { createBreaker, createPostgresBreakerStore, effectiveState, type BreakerConfig } from '../../breaker/index.ts';
+import { breakerTransitions, createBreaker, createPostgresBreakerStore, effectiveState, type BreakerConfig } from '../../breaker/index.ts';
 import type { Clock } from '../../clock.ts';
 import type { Config } from '../../config.ts';
-import { circuitBreakerState, circuitBreakerTransitions, type Db, type Endpoint } from '../../db/index.ts';
+import { circuitBreakerState, type Db, type Endpoint } from '../../db/index.ts';
 import { endpointService } from '../../publisher/index.ts';
 import type { SecretBox } from '../../secrets/index.ts';
 import { requireScope, type AuthEnv } from '../auth.ts';
@@ -83,12 +83,7 @@ export function breakerRoutes({ db, clock, defaults, secretBox }: Deps) {
   app.openapi(transitions, async (c) => {
     const endpoint = await endpoints.find(c.var.scope, c.req.valid('param').id);
     const query = c.req.valid('query');
-    const rows = await db
-      .select()
-      .from(circuitBreakerTransitions)
-      .where(and(eq(circuitBreakerTransitions.endpointId, endpoint.id)))
-      .orderBy(desc(circuitBreakerTransitions.at), desc(circuitBreakerTransitions.seq))
-      .limit(query.limit);
+    const rows = await breakerTransitions(db, endpoint.id, query.limit);
     return c.json({ data: rows.map((row) => ({ id: row.id, from: row.fromState, to: row.toState, reason: row.reason, at: row.at.toISOString() })) }, 200);
   });
   return app;

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { GatewayError, invalid } from '../../errors.ts';
+import { invalid } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
 import type { HistoryService, Publisher } from '../../publisher/index.ts';
 import { requireScope, type AuthEnv } from '../auth.ts';
@@ -64,9 +64,6 @@ export function eventRoutes(deps: { publisher: Publisher; history: HistoryServic
   const app = openApiApp<AuthEnv>();
   app.openapi({ ...publish, hide: true }, async (c) => {
     const body = await readJson(c, publishSchema, maxPayloadBytes + ENVELOPE_ALLOWANCE);
-    const payloadBytes = Buffer.byteLength(JSON.stringify(body.payload));
-    if (payloadBytes > maxPayloadBytes)
-      throw new GatewayError('too_large', 'payload_too_large', `payload is ${payloadBytes} bytes; the limit is ${maxPayloadBytes}`);
     const headerKey = c.req.header('idempotency-key');
     if (headerKey !== undefined && body.idempotencyKey !== undefined && headerKey !== body.idempotencyKey)
       throw invalid('idempotency_key_mismatch', 'Idempotency-Key header and idempotencyKey field differ');
@@ -79,6 +76,7 @@ export function eventRoutes(deps: { publisher: Publisher; history: HistoryServic
       payload: body.payload,
       idempotencyKey: body.idempotencyKey ?? headerKey,
       correlationId,
+      maxPayloadBytes,
     });
     logger.debug(
       { eventId: event.id, correlationId: event.correlationId, type: event.type, deliveries: event.deliveries.length, deliveryIds: event.deliveries.slice(0, 100).map((d) => d.id), replayed: !event.created },
