@@ -82,6 +82,8 @@ async function main(): Promise<number> {
     loadAverageAtStart: os.loadavg().map((value) => round(value)),
   };
   log(`webhook-gateway benchmark: ${settings.names.join(', ')} at scale ${settings.scale}; ${machine.cpus} CPUs, node ${machine.node}, revision ${machine.revision}, load ${machine.loadAverageAtStart.join(' ')}`);
+  // The gateway processes run the production build of the current sources, as `npm start` does.
+  execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
   const context = scenarioContext({
     scale: settings.scale,
     databaseName: settings.databaseName,

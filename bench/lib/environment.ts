@@ -1,6 +1,6 @@
 /**
  * One benchmark environment: a recreated Postgres database, its own Redis queue prefix, and the
- * gateway started as real processes (`node --import tsx src/main.ts api|worker`). Every scenario
+ * gateway started as real processes from the production build (`node dist/main.js api|worker`, built by `npm run build`). Every scenario
  * gets a fresh one, so no scenario inherits another's rows, queues or warm caches.
  */
 import { spawn } from 'node:child_process';
@@ -197,9 +197,9 @@ export async function createEnvironment(options: { databaseName: string; overrid
   return environment;
 }
 
-/** Starts `node [nodeArgs] --import tsx src/main.ts <role>` with `env`; its output is kept (diagnostics). */
+/** Starts `node [nodeArgs] dist/main.js <role>` (as `npm start` runs it) with `env`; its output is kept (diagnostics). */
 function spawnGateway(role: 'api' | 'worker', env: Record<string, string>, nodeArgs: string[]): GatewayProcess {
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/main.ts', role], {
+  const child = spawn(process.execPath, ['--enable-source-maps', ...nodeArgs, 'dist/main.js', role], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

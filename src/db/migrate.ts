@@ -1,9 +1,10 @@
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 
-const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url));
+const MIGRATIONS_FOLDER = findMigrationsFolder();
 /** Arbitrary constant: the advisory lock that serialises migrations across processes. */
 const MIGRATION_LOCK = 4_207_311_901;
 
@@ -82,4 +83,16 @@ function isMissingDatabase(error: unknown): boolean {
 function isDuplicateDatabase(error: unknown): boolean {
   // 42P04 duplicate_database; 23505 when two CREATE DATABASE race on pg_database's unique index.
   return pgCode(error) === '42P04' || pgCode(error) === '23505';
+}
+
+/**
+ * The project's `drizzle/` folder, found upwards from this module: it is `../../drizzle` from
+ * `src/db/` (run through tsx) and `../drizzle` from the compiled bundle in `dist/`.
+ */
+function findMigrationsFolder(): string {
+  for (const relative of ['../../drizzle', '../drizzle', '../../../drizzle']) {
+    const folder = fileURLToPath(new URL(relative, import.meta.url));
+    if (existsSync(`${folder}/meta/_journal.json`)) return folder;
+  }
+  throw new Error(`no drizzle/meta/_journal.json found above ${fileURLToPath(import.meta.url)}`);
 }

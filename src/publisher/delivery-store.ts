@@ -182,7 +182,11 @@ export async function recordAttempts(db: Db, records: readonly AttemptRecord[]):
         next_attempt_at = i.next_attempt_at, last_attempt_at = i.started_at, last_status_code = i.status_code,
         last_error = i.error, updated_at = now()
       from input i
-      where d.id = i.id and d.series = i.series and d.attempt_count = i.attempt - 1 and d.status in ('pending', 'failed')
+      -- Written as "not succeeded and not dead" (the same two states) so the planner cannot pick the
+      -- partial due index (status in pending, failed): with many old rows its statistics say almost
+      -- nothing is due, and scanning every due delivery per batch cost 50-90 ms once thousands were.
+      where d.id = i.id and d.series = i.series and d.attempt_count = i.attempt - 1
+        and d.status <> 'succeeded' and d.status <> 'dead'
       returning d.id, d.tenant_id, d.event_id, d.endpoint_id, d.series, d.attempt_count
     ), attempt as (
       insert into delivery_attempts (tenant_id, delivery_id, series, attempt_number, trigger, started_at, duration_ms,

@@ -5,6 +5,7 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Env } from 'hono';
 import { notFound } from '../../errors.ts';
 import { json, openApiApp } from '../openapi.ts';
+import packageJson from '../../../package.json' with { type: 'json' };
 
 /** The Swagger UI files served under `/docs/` (from the installed swagger-ui-dist package; no CDN). */
 const ASSETS: Record<string, string> = {
@@ -62,7 +63,7 @@ const asset = createRoute({
 export function docsRoutes<E extends Env>(root: OpenAPIHono<E>) {
   const require = createRequire(import.meta.url);
   const dir = dirname(require.resolve('swagger-ui-dist/package.json'));
-  const { version } = require('../../../package.json') as { version: string };
+  const { version } = packageJson;
   const files = new Map<string, Promise<Buffer>>();
   let generated: Record<string, unknown> | undefined;
   const app = openApiApp();
