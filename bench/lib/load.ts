@@ -8,6 +8,7 @@ import autocannon from 'autocannon';
 import postgres from 'postgres';
 import { Agent, request } from 'undici';
 import { DEFAULT_TENANT_ID } from '../../src/db/index.ts';
+import { cpuMeter, pidsNamed } from './cpu.ts';
 import { ADMIN_TOKEN } from './environment.ts';
 import { nowMs, summarize, type Summary } from './stats.ts';
 
@@ -149,7 +150,7 @@ export async function maxPublishRate(apiUrl: string, type: string, connections: 
   };
 }
 
-export type BareRate = { concurrency: number; poolSize: number; seconds: number; count: number; perSecond: number };
+export type BareRate = { concurrency: number; poolSize: number; seconds: number; count: number; perSecond: number; cpuPercent: Record<string, number> };
 
 /**
  * The Postgres limit for publishing: one event row and one delivery row per statement (its own
@@ -168,6 +169,7 @@ export async function bareInsertRate(databaseUrl: string, endpointId: string, co
       select tenant_id, id, ${endpointId}, created_at, created_at, created_at from ev`;
     await closedLoop(Math.min(200, concurrency * 4), concurrency, insert); // warm-up: connections, plans
     let count = 0;
+    const meter = cpuMeter({ postgres: () => pidsNamed('postgres') });
     const start = nowMs();
     const until = start + seconds * 1000;
     await Promise.all(
@@ -179,7 +181,7 @@ export async function bareInsertRate(databaseUrl: string, endpointId: string, co
       }),
     );
     const elapsed = (nowMs() - start) / 1000;
-    return { concurrency, poolSize, seconds: elapsed, count, perSecond: count / elapsed };
+    return { concurrency, poolSize, seconds: elapsed, count, perSecond: count / elapsed, cpuPercent: meter.stop() };
   } finally {
     await sql.end({ timeout: 2 });
   }

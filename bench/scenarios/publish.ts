@@ -7,6 +7,7 @@ import { createEnvironment, registerEndpoint } from '../lib/environment.ts';
 import { bareInsertRate, closedLoop, createPublishClient, maxPublishRate, openLoop } from '../lib/load.ts';
 import { startReceiverProcess } from '../lib/receiver-process.ts';
 import { check, type ScenarioResult } from '../lib/report.ts';
+import { cpuMeter, pidsNamed } from '../lib/cpu.ts';
 import type { ScenarioContext } from './context.ts';
 
 /** Connections autocannon keeps open, and loops in the bare insert limit. */
@@ -24,9 +25,11 @@ export async function publishScenario(context: ScenarioContext): Promise<Scenari
       insert into endpoints (tenant_id, url, event_types) values (${DEFAULT_TENANT_ID}, 'http://127.0.0.1:9/unused', '{bench.bare}') returning id`;
     context.log(`publish: bare insert limit (${PUBLISH_CONCURRENCY} loops, pool ${poolSize}, ${seconds}s)`);
     const bare = await bareInsertRate(environment.databaseUrl, unused!.id, PUBLISH_CONCURRENCY, poolSize, seconds);
+    // Truncated, not vacuumed: a VACUUM of an empty table records it as empty, and where autovacuum
+    // is off (as on the development machine) the plans made then (foreign-key checks by sequential
+    // scan) stay while the table grows, costing Postgres 4x the CPU per event by the end of the run.
     await environment.sql`truncate events cascade`;
     await environment.sql`delete from endpoints`;
-    await environment.sql`vacuum analyze events, deliveries`;
 
     await environment.startGateway();
     const receiver = await startReceiverProcess();
@@ -42,7 +45,13 @@ export async function publishScenario(context: ScenarioContext): Promise<Scenari
     // The delivery worker is paused so it does not compete for the CPU: this measures the publish path.
     await environment.queue.pause();
     context.log(`publish: autocannon, ${PUBLISH_CONCURRENCY} connections, ${seconds}s`);
+    const commits = async () => (await environment.sql<{ n: number }[]>`select xact_commit::float8 as n from pg_stat_database where datname = current_database()`)[0]!.n;
+    const commitsBefore = await commits();
+    const meter = cpuMeter({ api: () => [environment.api!.child.pid!], postgres: () => pidsNamed('postgres'), redis: () => pidsNamed('redis-server') });
     const max = await maxPublishRate(environment.apiUrl, 'bench.max', PUBLISH_CONCURRENCY, seconds);
+    const maxCpuPercent = meter.stop();
+    const commitsPerEvent = (await commits() - commitsBefore) / Math.max(1, max.accepted);
+    context.log(`publish: ${Math.round(max.perSecond)}/s (bare insert ${Math.round(bare.perSecond)}/s); ${commitsPerEvent.toFixed(2)} commits per event; CPU (% of one core): gateway ${JSON.stringify(maxCpuPercent)}, bare ${JSON.stringify(bare.cpuPercent)}`);
     const [rows] = await environment.sql<{ events: number; deliveries: number }[]>`
       select (select count(*)::int from events) as events, (select count(*)::int from deliveries) as deliveries`;
     const ratio = max.perSecond / bare.perSecond;
@@ -73,7 +82,7 @@ export async function publishScenario(context: ScenarioContext): Promise<Scenari
           pass: check(max.perSecond >= 2500, ratio >= 0.8, max.non2xx === 0, max.errors === 0),
         },
       ],
-      details: { at200: strip(at200), at1000: strip(at1000), max, bareInsert: bare, rowsWritten: rows, deliveryWorkerPausedDuringMax: true },
+      details: { at200: strip(at200), at1000: strip(at1000), max: { ...max, cpuPercent: maxCpuPercent, commitsPerEvent }, bareInsert: bare, rowsWritten: rows, deliveryWorkerPausedDuringMax: true },
     };
   } finally {
     for (const cleanup of cleanups) await cleanup().catch((error: unknown) => context.log(`cleanup failed: ${String(error)}`));
