@@ -71,6 +71,7 @@ const statusList = (fallback: string) =>
 const envSchema = z.object({
   DATABASE_URL: z.string().default('postgres://postgres@127.0.0.1:5432/webhooks'),
   DATABASE_POOL_SIZE: int(20, 1, 500),
+  DATABASE_IDLE_TIMEOUT: duration('0s'),
   REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('whgw'),
   PORT: int(3000, 0, 65535),
@@ -145,6 +146,8 @@ function isSecretsKey(text: string): boolean {
 export type Config = {
   databaseUrl: string;
   databasePoolSize: number;
+  /** Idle connections are closed after this long; 0 keeps the pool open (no reconnect stall when traffic returns). */
+  databaseIdleTimeoutMs: number;
   redisUrl: string;
   queuePrefix: string;
   port: number;
@@ -216,6 +219,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return {
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
+    databaseIdleTimeoutMs: e.DATABASE_IDLE_TIMEOUT,
     redisUrl: e.REDIS_URL,
     queuePrefix: e.QUEUE_PREFIX,
     port: e.PORT,

@@ -49,7 +49,13 @@ export async function startGateway(options: { config: Config; role: Role; logger
   const clock = options.clock ?? systemClock;
   await migrateDatabase(config.databaseUrl);
   const secretBox = createSecretBox({ key: config.secretsKey, previous: config.secretsKeysPrevious });
-  const database = createDatabase({ url: config.databaseUrl, max: config.databasePoolSize, applicationName: `webhook-gateway-${role}` });
+  const database = createDatabase({
+    url: config.databaseUrl,
+    max: config.databasePoolSize,
+    idleTimeoutMs: config.databaseIdleTimeoutMs,
+    applicationName: `webhook-gateway-${role}`,
+  });
+  await warnWithoutAutovacuum(database, logger);
   const producer = createRedis(config.redisUrl, 'producer');
   producer.on('error', (error: Error) => logger.debug({ err: error }, 'redis (producer) error'));
   const queue = createDeliveryQueue({ connection: producer, prefix: config.queuePrefix });
@@ -198,6 +204,16 @@ export async function startGateway(options: { config: Config; role: Role; logger
       return closing;
     },
   };
+}
+
+/**
+ * Every attempt updates its delivery row, so the tables need autovacuum: without it they bloat, and
+ * statistics taken once (say, of an empty table) keep plans that scan whole tables as they grow.
+ */
+async function warnWithoutAutovacuum(database: Database, logger: Logger): Promise<void> {
+  const rows = await database.sql<{ on: boolean }[]>`select current_setting('autovacuum') = 'on' as on`.catch(() => []);
+  if (rows[0]?.on === false)
+    logger.warn('Postgres autovacuum is off: the delivery tables bloat and their statistics go stale; turn it on, or VACUUM ANALYZE them regularly');
 }
 
 function baseUrl(server: ServerType, host: string): string {

@@ -34,8 +34,13 @@ describe('breaker isolation', () => {
     await waitFor('all healthy deliveries', () => healthy.requests.length >= 200, 15_000, 20);
     // Measured from the last 202, so the time spent publishing on a busy machine does not count.
     expect(Date.now() - published).toBeLessThan(3_000);
-    const breaker = await gw.api<{ state: string }>(`/v1/endpoints/${bad.body.id}/breaker`);
-    expect(['open', 'half_open']).toContain(breaker.body.state);
+    // The healthy deliveries may all be done before the first hanging requests time out (1 s).
+    await waitFor(
+      'the hanging endpoint\'s breaker to open',
+      async () => ['open', 'half_open'].includes((await gw.api<{ state: string }>(`/v1/endpoints/${bad.body.id}/breaker`)).body.state),
+      5_000,
+      50,
+    );
     // Only the requests admitted before the breaker opened, plus one trial at a time, reached it.
     expect(hanging.requests.length).toBeLessThanOrEqual(20 + 5);
     await healthy.close();

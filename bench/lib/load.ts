@@ -72,10 +72,13 @@ export type OpenLoopResult = {
 
 /**
  * Sends `rate` requests per second for `seconds` on a fixed schedule, whatever the answers' latency
- * (open loop): requests go out at their due time even while earlier ones are unanswered.
+ * (open loop): requests go out at their due time even while earlier ones are unanswered. The first
+ * `warmupSeconds` run at the same rate and are not counted: every phase is measured in its steady
+ * state, not in the ramp from idle (caches, pools and JIT catching up with a new rate).
  */
-export async function openLoop(rate: number, seconds: number, send: (index: number) => Promise<Published>): Promise<OpenLoopResult> {
-  const total = Math.max(1, Math.round(rate * seconds));
+export async function openLoop(rate: number, seconds: number, send: (index: number) => Promise<Published>, warmupSeconds = 0): Promise<OpenLoopResult> {
+  const warmup = Math.round(rate * warmupSeconds);
+  const total = warmup + Math.max(1, Math.round(rate * seconds));
   const interval = 1000 / rate;
   const results: { intendedAt: number; result: Published }[] = new Array(total);
   const inFlight: Promise<void>[] = [];
@@ -88,7 +91,7 @@ export async function openLoop(rate: number, seconds: number, send: (index: numb
       while (fired < total && start + fired * interval <= now) {
         const index = fired++;
         const intendedAt = start + index * interval;
-        maxLag = Math.max(maxLag, now - intendedAt);
+        if (index >= warmup) maxLag = Math.max(maxLag, now - intendedAt);
         inFlight.push(send(index).then((result) => void (results[index] = { intendedAt, result })));
       }
       if (fired >= total) resolve();
@@ -98,17 +101,18 @@ export async function openLoop(rate: number, seconds: number, send: (index: numb
   });
   const firedFor = nowMs() - start;
   await Promise.all(inFlight);
-  const all = results.map((entry) => entry.result);
+  const measured = results.slice(warmup);
+  const all = measured.map((entry) => entry.result);
   return {
     rate,
     seconds,
-    sent: total,
+    sent: measured.length,
     ok: all.filter((result) => result.ok).length,
     errors: errorKinds(all),
     achievedRate: total / Math.max(0.001, firedFor / 1000),
-    latencyMs: summarize(results.map((entry) => entry.result.endedAt - entry.intendedAt)),
+    latencyMs: summarize(measured.map((entry) => entry.result.endedAt - entry.intendedAt)),
     maxSendLagMs: maxLag,
-    results,
+    results: measured,
   };
 }
 

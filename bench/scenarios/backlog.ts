@@ -35,17 +35,17 @@ export async function backlogScenario(context: ScenarioContext): Promise<Scenari
     await pollUntil(async () => (await receiver.received('bench.warmup')) >= warmup, 30_000);
 
     context.log(`backlog: empty tables (1,000/s for ${seconds}s, drain ${events})`);
-    const empty = await measure(environment, client, receiver, seconds, events, 'empty');
+    const empty = await measure(environment, client, receiver, seconds, events, 'empty', context.seconds(1));
     context.log(`backlog: inserting ${oldRows} old deliveries`);
     const insertStarted = nowMs();
     await insertBacklog(environment, endpointId, oldRows);
     const insertSeconds = (nowMs() - insertStarted) / 1000;
     context.log(`backlog: ${oldRows} old deliveries (inserted in ${insertSeconds.toFixed(1)}s)`);
-    const backlog = await measure(environment, client, receiver, seconds, events, 'backlog');
+    const backlog = await measure(environment, client, receiver, seconds, events, 'backlog', context.seconds(1));
     // Truncated, not vacuumed: statistics of empty tables would plan sequential scans (see publish).
     await environment.sql`truncate events cascade`;
     context.log('backlog: empty tables again');
-    const emptyAfter = await measure(environment, client, receiver, seconds, events, 'empty-after');
+    const emptyAfter = await measure(environment, client, receiver, seconds, events, 'empty-after', context.seconds(1));
     const emptyP99 = (empty.publishP99Ms + emptyAfter.publishP99Ms) / 2;
     const emptyRate = (empty.drain.perSecond + emptyAfter.drain.perSecond) / 2;
     const latencyRatio = backlog.publishP99Ms / emptyP99;
@@ -82,8 +82,9 @@ export async function backlogScenario(context: ScenarioContext): Promise<Scenari
   }
 }
 
-async function measure(environment: Environment, client: PublishClient, receiver: ReceiverProcess, seconds: number, events: number, label: string) {
-  const latency = await openLoop(1000, seconds, (index) => client.publish(`bench.publish-${label}`, index));
+async function measure(environment: Environment, client: PublishClient, receiver: ReceiverProcess, seconds: number, events: number, label: string, warmupSeconds: number) {
+  // 1 s at the rate before the measured seconds: the table size is compared, not the ramp from idle.
+  const latency = await openLoop(1000, seconds, (index) => client.publish(`bench.publish-${label}`, index), warmupSeconds);
   const { results: _results, ...publish } = latency;
   const drain = await drainBacklog({
     environment,

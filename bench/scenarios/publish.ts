@@ -39,9 +39,10 @@ export async function publishScenario(context: ScenarioContext): Promise<Scenari
     cleanups.unshift(() => client.close());
     await closedLoop(context.count(500, 30), 16, (index) => client.publish('bench.warmup', index));
 
-    context.log(`publish: open loop 200/s and 1,000/s for ${seconds}s each`);
-    const at200 = await openLoop(200, seconds, (index) => client.publish('bench.publish', index));
-    const at1000 = await openLoop(1000, seconds, (index) => client.publish('bench.publish', index));
+    context.log(`publish: open loop 200/s and 1,000/s for ${seconds}s each (after 1 s at that rate)`);
+    // Each rate runs 1 s before its measured seconds (steady state, not the ramp from the previous phase).
+    const at200 = await openLoop(200, seconds, (index) => client.publish('bench.publish', index), context.seconds(1));
+    const at1000 = await openLoop(1000, seconds, (index) => client.publish('bench.publish', index), context.seconds(1));
     // The delivery worker is paused so it does not compete for the CPU: this measures the publish path.
     await environment.queue.pause();
     context.log(`publish: autocannon, ${PUBLISH_CONCURRENCY} connections, ${seconds}s`);

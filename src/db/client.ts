@@ -15,10 +15,12 @@ export type Database = { db: Db; sql: Sql; close(): Promise<void> };
  * Opens a pooled connection to Postgres. Nothing connects until the first query.
  * @example const { db, close } = createDatabase({ url: config.databaseUrl, max: 20 });
  */
-export function createDatabase(options: { url: string; max?: number; applicationName?: string }): Database {
+export function createDatabase(options: { url: string; max?: number; applicationName?: string; idleTimeoutMs?: number }): Database {
   const sql = postgres(options.url, {
     max: options.max ?? 20,
-    idle_timeout: 30,
+    // 0 (no timeout) by default: a pool that closed its connections in a quiet spell paid for new
+    // backends (fork, catalog caches, statements prepared again) in the first second of the next burst.
+    idle_timeout: options.idleTimeoutMs === undefined ? 0 : options.idleTimeoutMs / 1000,
     connect_timeout: 5,
     // postgres.js counts failed connects pool-wide and waits up to 20 s (3^n/100 s) before the next
     // one, so after a restart queries queued meanwhile hung that long; retry at most every second.

@@ -194,13 +194,15 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): { worker: 
     stalledInterval: options.lockMs,
     maxStalledCount: 5,
   });
-  // Slots held by requests that hang (slow endpoints, at most ENDPOINT_CONCURRENCY each) are added
-  // back, up to doubling the worker, so the other endpoints keep the concurrency they were given.
+  // Slots held up by other endpoints (requests that hang, at most ENDPOINT_CONCURRENCY each, and jobs
+  // waiting on a new endpoint) are added back, up to doubling the worker, so the other endpoints keep
+  // the concurrency they were given.
   const gate = options.gate;
   const elastic = gate
     ? setInterval(() => {
-        worker.concurrency = options.concurrency + Math.min(options.concurrency, gate.stuck());
-      }, 250)
+        const wanted = options.concurrency + Math.min(options.concurrency, gate.stuck());
+        if (worker.concurrency !== wanted) worker.concurrency = wanted;
+      }, 100)
     : undefined;
   elastic?.unref();
   worker.on('error', (error) => options.logger.error({ err: error }, 'delivery worker error'));

@@ -76,13 +76,35 @@ describe('endpoint gate', () => {
     held.forEach((ticket) => expect(ticket.allowed).toBe(true));
   });
 
-  it('lets at most `limit` jobs wait for a new endpoint, and defers the others briefly', async () => {
+  it('lets at most `limit` jobs wait for a new endpoint, and defers the others until its first requests are judged', async () => {
     const { clock, gate } = setup(2);
     admitted(await gate.enter('new'));
     admitted(await gate.enter('new'));
     const waiting = [gate.enter('new'), gate.enter('new')];
+    // slowAfter is 1 s: by then the first requests have answered (fast) or turned slow.
+    expect(await gate.enter('new')).toEqual({ allowed: false, retryAt: clock.now() + 1_000 });
+    clock.advance(900);
     expect(await gate.enter('new')).toEqual({ allowed: false, retryAt: clock.now() + 250 });
     expect(await within(waiting[0]!)).toBe('waiting');
+    // The waiting jobs hold worker slots for someone else's newness: the worker adds them back.
+    expect(gate.stuck()).toBe(2);
+  });
+
+  it('counts a request as holding a slot up once it runs several times longer than the typical one', async () => {
+    const { clock, gate } = setup(5);
+    for (let i = 0; i < 20; i++) {
+      const quick = admitted(await gate.enter('healthy'));
+      clock.advance(10);
+      quick.release();
+    }
+    const hanging = admitted(await gate.enter('hangs'));
+    clock.advance(60);
+    expect(gate.stuck()).toBe(0);
+    clock.advance(60);
+    // 120 ms: past 100 ms and 4x the typical 10 ms, long before the 1 s that makes the endpoint slow.
+    expect(gate.stuck()).toBe(1);
+    hanging.release();
+    expect(gate.stuck()).toBe(0);
   });
 
   it('defers the waiting jobs of a new endpoint once its first requests turn out to hang', async () => {

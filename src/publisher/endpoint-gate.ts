@@ -19,8 +19,9 @@ export type EndpointGate = {
   /** Requests in flight to the endpoint (for tests and metrics). */
   inFlight(endpointId: string): number;
   /**
-   * Requests in flight for longer than the slow threshold, across endpoints: worker slots that hang
-   * on someone else's slowness. The worker adds as many slots, so healthy endpoints keep their share.
+   * Worker slots held up by someone else's slowness, across endpoints: requests running several times
+   * longer than the worker's typical request, and jobs waiting for a new endpoint's first answers.
+   * The worker adds as many slots, so healthy endpoints keep their share.
    */
   stuck(): number;
 };
@@ -59,6 +60,8 @@ const WEIGHT = 0.2;
 const OVERALL_WEIGHT = 0.05;
 /** How many times slower than the worker's typical request a slow endpoint is. */
 const SLOW_FACTOR = 4;
+/** The least age at which a running request counts as holding a slot up (see `stuck`). */
+const MIN_STUCK_MS = 100;
 
 /** Creates the gate; see {@link EndpointGate}. */
 export function createEndpointGate(options: EndpointGateOptions): EndpointGate {
@@ -90,6 +93,8 @@ export function createEndpointGate(options: EndpointGateOptions): EndpointGate {
   }
 
   const threshold = () => Math.max(slowAfterMs, SLOW_FACTOR * (overallMs ?? 0));
+  /** A request running this long holds a slot a typical request would have freed several times over. */
+  const stuckAfter = () => (overallMs === undefined ? slowAfterMs : Math.min(threshold(), Math.max(MIN_STUCK_MS, SLOW_FACTOR * overallMs)));
 
   function oldestAge(load: EndpointLoad, now: number): number {
     const oldest: number | undefined = load.running.values().next().value;
@@ -156,7 +161,13 @@ export function createEndpointGate(options: EndpointGateOptions): EndpointGate {
       if (decision !== 'wait') return decision;
       // At most `limit` jobs wait per new endpoint, so one that turns out to hang holds few slots
       // meanwhile; the others come back shortly.
-      if (load.waiting.length >= limit) return { allowed: false, retryAt: clock.now() + Math.round(minDeferMs * (1 + 0.25 * random())) };
+      // They come back when the first requests will have been judged (fast, or slow), not sooner: a
+      // new endpoint that hangs would otherwise cycle them through Redis every `minDeferMs`.
+      if (load.waiting.length >= limit) {
+        const now = clock.now();
+        const judged = Math.max(minDeferMs, threshold() - oldestAge(load, now));
+        return { allowed: false, retryAt: now + Math.round(judged * (1 + 0.25 * random())) };
+      }
       return new Promise<GateTicket>((resolve) => {
         load.waiting.push(resolve);
         settle(load);
@@ -165,13 +176,15 @@ export function createEndpointGate(options: EndpointGateOptions): EndpointGate {
     inFlight: (endpointId) => loads.get(endpointId)?.running.size ?? 0,
     stuck() {
       const now = clock.now();
-      const limitAge = threshold();
+      const limitAge = stuckAfter();
       let count = 0;
-      for (const load of loads.values())
+      for (const load of loads.values()) {
+        count += load.waiting.length;
         for (const started of load.running.values()) {
           if (now - started < limitAge) break;
           count++;
         }
+      }
       return count;
     },
   };
