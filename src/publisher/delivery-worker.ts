@@ -10,7 +10,7 @@ import { buildWebhookHeaders } from '../signature/index.ts';
 import type { AttemptOutcome } from './attempt-outcome.ts';
 import type { DeadLetterFile } from './dead-letter-file.ts';
 import { createBatcher } from './batcher.ts';
-import type { EndpointGate } from './endpoint-gate.ts';
+import type { EndpointGate, GateTicket } from './endpoint-gate.ts';
 import { createNodeHmac } from './node-hmac.ts';
 import { loadDeliveryContexts, recordAttempts, type AttemptRecord, type DeliveryContext, type RecordResult } from './delivery-store.ts';
 import type { HttpSender } from './http-sender.ts';
@@ -81,15 +81,29 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps): (job: Deli
 
   return async function processDelivery(job) {
     const began = performance.now();
-    const context = await loadContext(job.deliveryId);
-    if (!context) return { kind: 'stale', why: 'delivery no longer exists' };
-    if (context.series !== job.series || context.attemptCount !== job.attempt - 1)
-      return { kind: 'stale', why: `delivery is at series ${context.series} attempt ${context.attemptCount}` };
-    if (context.status !== 'pending' && context.status !== 'failed')
-      return { kind: 'stale', why: `delivery is ${context.status}` };
-
-    const slot = context.enabled ? await deps.gate?.enter(context.endpointId) : undefined;
-    if (slot && !slot.allowed) return { kind: 'deferred', retryAt: slot.retryAt };
+    // A job that names its endpoint asks the gate first: deferring a slow endpoint's job reads nothing.
+    const early = job.endpointId ? await deps.gate?.enter(job.endpointId) : undefined;
+    if (early && !early.allowed) return { kind: 'deferred', retryAt: early.retryAt };
+    let slot: AdmittedTicket | undefined = early;
+    const context = await loadContext(job.deliveryId).catch((error: unknown) => {
+      slot?.release(false);
+      throw error;
+    });
+    const stale = staleness(context, job);
+    if (stale !== undefined || !context) {
+      slot?.release(false);
+      return { kind: 'stale', why: stale ?? 'delivery no longer exists' };
+    }
+    // No request goes to a disabled endpoint; a job naming another endpoint than its delivery's is ungated.
+    if (slot && (!context.enabled || context.endpointId !== job.endpointId)) {
+      slot.release(false);
+      slot = undefined;
+    }
+    if (!early && context.enabled) {
+      const ticket = await deps.gate?.enter(context.endpointId);
+      if (ticket && !ticket.allowed) return { kind: 'deferred', retryAt: ticket.retryAt };
+      slot = ticket;
+    }
     const startedAt = clock.now();
     let outcome: AttemptOutcome | undefined;
     try {
@@ -109,7 +123,7 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps): (job: Deli
       logger.warn(log, 'attempt recorded but the delivery had moved on (duplicate or stale job)');
     } else if (step.kind === 'retry') {
       // Due at exactly nextAttemptAt, so retries run in the order Postgres records them.
-      queue.enqueue([{ deliveryId: context.id, series: context.series, attempt: job.attempt + 1 }], step.delayMs, decidedAt).catch((error: unknown) => {
+      queue.enqueue([{ deliveryId: context.id, series: context.series, attempt: job.attempt + 1, endpointId: context.endpointId }], step.delayMs, decidedAt).catch((error: unknown) => {
         logger.warn({ ...log, err: error }, 'could not schedule retry in Redis; the reconciler will');
       });
     }
@@ -161,6 +175,17 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps): (job: Deli
     return sender.send({ url: context.url, headers: { ...context.customHeaders, ...signed }, body });
   }
 }
+
+/** Why a job no longer matches its delivery (deleted, moved to another attempt or series, finished), if it does not. */
+function staleness(context: DeliveryContext | undefined, job: DeliveryJob): string | undefined {
+  if (!context) return 'delivery no longer exists';
+  if (context.series !== job.series || context.attemptCount !== job.attempt - 1)
+    return `delivery is at series ${context.series} attempt ${context.attemptCount}`;
+  if (context.status !== 'pending' && context.status !== 'failed') return `delivery is ${context.status}`;
+  return undefined;
+}
+
+type AdmittedTicket = Extract<GateTicket, { allowed: true }>;
 
 const NO_REQUEST: ReadonlySet<string> = new Set(['circuit_open', 'endpoint_disabled', 'invalid_target']);
 

@@ -19,9 +19,10 @@ export type EndpointGate = {
   /** Requests in flight to the endpoint (for tests and metrics). */
   inFlight(endpointId: string): number;
   /**
-   * Worker slots held up by someone else's slowness, across endpoints: requests running several times
-   * longer than the worker's typical request, and jobs waiting for a new endpoint's first answers.
-   * The worker adds as many slots, so healthy endpoints keep their share.
+   * Worker slots held up by someone else's slowness, across endpoints: requests running longer than
+   * the slow threshold, requests to a new endpoint (nothing answered yet) running several times longer
+   * than the worker's typical request, and jobs waiting for a new endpoint's first answers. The
+   * worker adds as many slots, so healthy endpoints keep their share.
    */
   stuck(): number;
 };
@@ -93,7 +94,7 @@ export function createEndpointGate(options: EndpointGateOptions): EndpointGate {
   }
 
   const threshold = () => Math.max(slowAfterMs, SLOW_FACTOR * (overallMs ?? 0));
-  /** A request running this long holds a slot a typical request would have freed several times over. */
+  /** A request to a new endpoint running this long holds a slot a typical request would have freed several times over. */
   const stuckAfter = () => (overallMs === undefined ? slowAfterMs : Math.min(threshold(), Math.max(MIN_STUCK_MS, SLOW_FACTOR * overallMs)));
 
   function oldestAge(load: EndpointLoad, now: number): number {
@@ -176,10 +177,14 @@ export function createEndpointGate(options: EndpointGateOptions): EndpointGate {
     inFlight: (endpointId) => loads.get(endpointId)?.running.size ?? 0,
     stuck() {
       const now = clock.now();
-      const limitAge = stuckAfter();
+      const slowAge = threshold();
+      const newAge = stuckAfter();
       let count = 0;
       for (const load of loads.values()) {
         count += load.waiting.length;
+        // An endpoint that has answered before holds slots up once its requests are slow (as the
+        // gate judges them); one that never answered, as soon as they run well past a typical request.
+        const limitAge = load.typicalMs === undefined ? newAge : slowAge;
         for (const started of load.running.values()) {
           if (now - started < limitAge) break;
           count++;

@@ -27,12 +27,12 @@ export function createOutboxDispatcher(options: { db: Db; sql: Sql; queue: Deliv
     const eventIds = [...pending];
     pending = new Set();
     if (eventIds.length === 0) return;
-    const rows = await runSql<{ id: string; series: number; attempt_count: number }>(
+    const rows = await runSql<{ id: string; series: number; attempt_count: number; endpoint_id: string }>(
       db,
-      sql`select id, series, attempt_count from deliveries
+      sql`select id, series, attempt_count, endpoint_id from deliveries
           where event_id = any(${`{${eventIds.join(',')}}`}::uuid[]) and status = 'pending'`,
     );
-    await queue.enqueue(rows.map((row) => ({ deliveryId: row.id, series: row.series, attempt: row.attempt_count + 1 })));
+    await queue.enqueue(rows.map((row) => ({ deliveryId: row.id, series: row.series, attempt: row.attempt_count + 1, endpointId: row.endpoint_id })));
   }
 
   function schedule(): void {

@@ -43,7 +43,7 @@ export function createPublisher({
       const event = await write(validatePublish(input));
       afterCommit?.();
       if (event.created && event.deliveries.length > 0)
-        void enqueue(event.deliveries.map((delivery) => ({ deliveryId: delivery.id, series: 1, attempt: 1 })));
+        void enqueue(event.deliveries.map((delivery) => ({ deliveryId: delivery.id, series: 1, attempt: 1, endpointId: delivery.endpointId })));
       return event;
     },
   };

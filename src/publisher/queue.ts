@@ -3,8 +3,12 @@ import type { Redis } from 'ioredis';
 
 export const DELIVERY_QUEUE = 'deliveries';
 
-/** What a delivery job carries: which attempt of which series of which delivery to make. */
-export type DeliveryJob = { deliveryId: string; series: number; attempt: number };
+/**
+ * What a delivery job carries: which attempt of which series of which delivery to make, and the
+ * endpoint it goes to when the producer knows it (so the worker can defer a job for a slow
+ * endpoint without reading Postgres first). Postgres decides everything else when the job runs.
+ */
+export type DeliveryJob = { deliveryId: string; series: number; attempt: number; endpointId?: string | undefined };
 
 export type DeliveryQueue = {
   /**

@@ -44,14 +44,14 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     return db.transaction(async (tx) => {
       const [lock] = await runSql<{ locked: boolean }>(tx, sql`select pg_try_advisory_xact_lock(${RECONCILE_LOCK}) as locked`);
       if (!lock?.locked) return 0;
-      const due = await runSql<{ id: string; series: number; attempt_count: number }>(
+      const due = await runSql<{ id: string; series: number; attempt_count: number; endpoint_id: string }>(
         tx,
-        sql`select id, series, attempt_count from deliveries
+        sql`select id, series, attempt_count, endpoint_id from deliveries
             where status in ('pending', 'failed') and next_attempt_at <= ${cutoff}::timestamptz
             order by next_attempt_at limit ${options.batch}`,
       );
       if (due.length === 0) return 0;
-      const jobs: DeliveryJob[] = due.map((row) => ({ deliveryId: row.id, series: row.series, attempt: row.attempt_count + 1 }));
+      const jobs: DeliveryJob[] = due.map((row) => ({ deliveryId: row.id, series: row.series, attempt: row.attempt_count + 1, endpointId: row.endpoint_id }));
       await removeOrphans(jobs);
       await queue.enqueue(jobs);
       return jobs.length;
