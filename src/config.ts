@@ -87,7 +87,7 @@ const envSchema = z.object({
   MAX_PAYLOAD_BYTES: byteSize('256kb'),
   API_RATE_LIMIT: int(5000, 0, 1_000_000),
   API_RATE_BURST: int(0, 0, 10_000_000),
-  WORKER_CONCURRENCY: int(100, 1, 10_000),
+  WORKER_CONCURRENCY: int(200, 1, 10_000),
   JOB_LOCK_DURATION: duration('30s'),
   ENDPOINT_CONCURRENCY: int(10, 1, 10_000),
   ENDPOINT_SLOW_AFTER: duration('1s'),
