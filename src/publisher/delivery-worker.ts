@@ -94,12 +94,12 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps): (job: Deli
       slot?.release(false);
       return { kind: 'stale', why: stale ?? 'delivery no longer exists' };
     }
-    // No request goes to a disabled endpoint; a job naming another endpoint than its delivery's is ungated.
+    // No request goes to a disabled endpoint; a job that named another endpoint is gated by its delivery's.
     if (slot && (!context.enabled || context.endpointId !== job.endpointId)) {
       slot.release(false);
       slot = undefined;
     }
-    if (!early && context.enabled) {
+    if (!slot && context.enabled) {
       const ticket = await deps.gate?.enter(context.endpointId);
       if (ticket && !ticket.allowed) return { kind: 'deferred', retryAt: ticket.retryAt };
       slot = ticket;
