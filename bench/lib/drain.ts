@@ -2,7 +2,8 @@
  * Measuring delivery: drain a queued backlog (queue paused while it is published, then resumed),
  * and publish-to-receipt latency of events published at a constant rate.
  */
-import { cpuSeconds, type Environment } from './environment.ts';
+import { cpuMeter } from './cpu.ts';
+import type { Environment } from './environment.ts';
 import { closedLoop, errorKinds, openLoop, type PublishClient } from './load.ts';
 import type { ReceiverProcess } from './receiver-process.ts';
 import { nowMs, pollUntil, summarize, type Summary } from './stats.ts';
@@ -17,7 +18,7 @@ export type DrainResult = {
   seconds: number;
   perSecond: number;
   publishErrors: Record<string, number>;
-  /** Share of one core each process in `pids` used while draining (100 = one core busy). */
+  /** Share of one core each process in `pids` (and this load generator) used while draining (100 = one core busy). */
   cpuPercent: Record<string, number>;
 };
 
@@ -52,14 +53,11 @@ export async function drainBacklog(options: {
   const expected = accepted * options.expectedPerEvent;
   // Counted by event type, so a straggler from an earlier phase cannot count as one of these.
   const receivedNow = async () => (await Promise.all(receivers.map((receiver) => receiver.received(options.type)))).reduce((sum, count) => sum + count, 0);
-  const pids = Object.entries(options.pids ?? {});
-  const cpu = (pid: number | number[]) => [pid].flat().reduce((sum, one) => sum + cpuSeconds(one), 0);
-  const cpuBefore = pids.map(([, pid]) => cpu(pid));
+  const meter = cpuMeter(Object.fromEntries(Object.entries(options.pids ?? {}).map(([name, pid]) => [name, () => [pid].flat()])));
   const start = nowMs();
   await environment.queue.resume();
   const complete = await pollUntil(async () => (await receivedNow()) >= expected, options.timeoutMs, 20);
-  const wall = (nowMs() - start) / 1000;
-  const cpuPercent = Object.fromEntries(pids.map(([name, pid], index) => [name, ((cpu(pid) - (cpuBefore[index] ?? NaN)) / wall) * 100]));
+  const cpuPercent = meter.stop();
   const receipts = await Promise.all(receivers.map((receiver) => receiver.receipts(options.type)));
   let last = start;
   let received = 0;

@@ -1,4 +1,3 @@
-import type { Context } from 'hono';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/index.ts';
@@ -9,6 +8,7 @@ import { bearerAuth, type AuthEnv } from './auth.ts';
 import { createErrorHandler, errorBody } from './errors.ts';
 import { openApiApp } from './openapi.ts';
 import { rateLimit } from './rate-limit.ts';
+import { nodeIncoming } from './request.ts';
 import { breakerRoutes } from './routes/breaker.ts';
 import { deadLetterRoutes, deliveryRoutes } from './routes/deliveries.ts';
 import { docsRoutes } from './routes/docs.ts';
@@ -66,7 +66,11 @@ export function createApp(deps: AppDeps) {
   const app = openApiApp();
   app.use('*', async (c, next) => {
     // Node already refuses more than 16 KiB of headers (431); this bounds their number too.
-    if (headerCount(c) > MAX_REQUEST_HEADERS)
+    // From Node's raw header list where there is one: iterating a `Headers` sorts a copy of them all.
+    const incoming = nodeIncoming(c);
+    let count = incoming ? incoming.rawHeaders.length / 2 : 0;
+    if (!incoming) c.req.raw.headers.forEach(() => count++);
+    if (count > MAX_REQUEST_HEADERS)
       return c.json(errorBody('too_many_headers', `at most ${MAX_REQUEST_HEADERS} request headers`), 431);
     return next();
   });
@@ -87,17 +91,3 @@ export function createApp(deps: AppDeps) {
 }
 
 export type App = ReturnType<typeof createApp>;
-
-/**
- * How many headers the request has: from Node's raw header list when served by @hono/node-server
- * (iterating a `Headers` sorts a copy of them all on every request), else from the `Headers`.
- */
-function headerCount(c: Context): number {
-  const env: unknown = c.env;
-  const incoming = typeof env === 'object' && env !== null && 'incoming' in env ? env.incoming : undefined;
-  if (typeof incoming === 'object' && incoming !== null && 'rawHeaders' in incoming && Array.isArray(incoming.rawHeaders))
-    return incoming.rawHeaders.length / 2;
-  let count = 0;
-  c.req.raw.headers.forEach(() => count++);
-  return count;
-}

@@ -28,7 +28,9 @@ export function parseWith<T extends z.ZodType>(schema: T, value: unknown): z.inf
   return result.data;
 }
 
-type NodeIncoming = {
+/** The parts of Node's `IncomingMessage` the API reads directly. */
+export type NodeIncoming = {
+  rawHeaders: string[];
   on(event: 'data' | 'end' | 'error', listener: (value: Buffer & Error) => void): unknown;
   off(event: 'data' | 'end' | 'error', listener: (value: Buffer & Error) => void): unknown;
   pause(): unknown;
@@ -38,11 +40,11 @@ type NodeIncoming = {
  * The Node request under @hono/node-server. Reading it directly skips building a web `Request`
  * and `ReadableStream` for every publish, a measurable share of the API's CPU.
  */
-function nodeIncoming(c: Context): NodeIncoming | undefined {
+export function nodeIncoming(c: Context): NodeIncoming | undefined {
   const env: unknown = c.env;
   if (typeof env !== 'object' || env === null || !('incoming' in env)) return undefined;
   const incoming = env.incoming;
-  if (typeof incoming !== 'object' || incoming === null || !('pause' in incoming) || !('on' in incoming)) return undefined;
+  if (typeof incoming !== 'object' || incoming === null || !('pause' in incoming) || !('on' in incoming) || !('rawHeaders' in incoming)) return undefined;
   return incoming as NodeIncoming;
 }
 

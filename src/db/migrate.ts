@@ -86,11 +86,11 @@ function isDuplicateDatabase(error: unknown): boolean {
 }
 
 /**
- * The project's `drizzle/` folder, found upwards from this module: it is `../../drizzle` from
- * `src/db/` (run through tsx) and `../drizzle` from the compiled bundle in `dist/`.
+ * The project's `drizzle/` folder: `../../drizzle` from `src/db/` (run through tsx), `../drizzle`
+ * from the bundle's chunks in `dist/`.
  */
 function findMigrationsFolder(): string {
-  for (const relative of ['../../drizzle', '../drizzle', '../../../drizzle']) {
+  for (const relative of ['../../drizzle', '../drizzle']) {
     const folder = fileURLToPath(new URL(relative, import.meta.url));
     if (existsSync(`${folder}/meta/_journal.json`)) return folder;
   }

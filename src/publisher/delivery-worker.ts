@@ -85,10 +85,13 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps): (job: Deli
     const early = job.endpointId ? await deps.gate?.enter(job.endpointId) : undefined;
     if (early && !early.allowed) return { kind: 'deferred', retryAt: early.retryAt };
     let slot: AdmittedTicket | undefined = early;
-    const context = await loadContext(job.deliveryId).catch((error: unknown) => {
+    let context: DeliveryContext | undefined;
+    try {
+      context = await loadContext(job.deliveryId);
+    } catch (error) {
       slot?.release(false);
       throw error;
-    });
+    }
     const stale = staleness(context, job);
     if (stale !== undefined || !context) {
       slot?.release(false);

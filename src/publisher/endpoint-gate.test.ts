@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { manualClock, systemClock } from '../clock.ts';
-import { createEndpointGate, type GateTicket } from './endpoint-gate.ts';
+import { createEndpointGate, type EndpointGate, type GateTicket } from './endpoint-gate.ts';
 
 function setup(limit = 3) {
   const clock = manualClock(1_000_000);
@@ -11,6 +11,15 @@ function setup(limit = 3) {
 function admitted(ticket: GateTicket): { release(measured?: boolean): void } {
   if (!ticket.allowed) throw new Error(`deferred until ${ticket.retryAt}`);
   return ticket;
+}
+
+/** Twenty requests to `endpoint` that each answer in `ms`: the gate learns a typical duration. */
+async function answerQuickly(gate: EndpointGate, clock: { advance(ms: number): void }, endpoint: string, ms: number): Promise<void> {
+  for (let i = 0; i < 20; i++) {
+    const quick = admitted(await gate.enter(endpoint));
+    clock.advance(ms);
+    quick.release();
+  }
 }
 
 /** Settles within a few milliseconds of real time, or reports that it is still waiting. */
@@ -39,11 +48,7 @@ describe('endpoint gate', () => {
 
   it('defers jobs of an endpoint whose requests are slow, by its typical duration, at most the timeout', async () => {
     const { clock, gate } = setup(1);
-    for (let i = 0; i < 20; i++) {
-      const quick = admitted(await gate.enter('healthy'));
-      clock.advance(2);
-      quick.release();
-    }
+    await answerQuickly(gate, clock, 'healthy', 2);
     const slow = admitted(await gate.enter('slow'));
     clock.advance(30_000);
     slow.release();
@@ -92,11 +97,7 @@ describe('endpoint gate', () => {
 
   it('counts a request to a new endpoint as holding a slot up once it runs several times longer than the typical one', async () => {
     const { clock, gate } = setup(5);
-    for (let i = 0; i < 20; i++) {
-      const quick = admitted(await gate.enter('healthy'));
-      clock.advance(10);
-      quick.release();
-    }
+    await answerQuickly(gate, clock, 'healthy', 10);
     const hanging = admitted(await gate.enter('hangs'));
     // A known endpoint's request that is merely slower than usual (a busy machine) holds nothing up.
     const slower = admitted(await gate.enter('healthy'));

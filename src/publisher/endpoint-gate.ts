@@ -11,7 +11,8 @@ import type { Clock } from '../clock.ts';
  * everyone) may have `limit` requests in flight; a job beyond that is deferred (moved back to
  * BullMQ's delayed set, not an attempt) until a slot is likely free. A *new* endpoint may have
  * `limit` requests in flight while it proves itself; up to `limit` more jobs wait in this process until
- * it answers (then it is fast, or slow), and any others are deferred by `minDeferMs`.
+ * it answers (then it is fast, or slow), and any others are deferred until its first requests can be
+ * judged (at least `minDeferMs`).
  */
 export type EndpointGate = {
   /** Takes a request slot for the endpoint, or says when to try again. */
@@ -61,7 +62,7 @@ const WEIGHT = 0.2;
 const OVERALL_WEIGHT = 0.05;
 /** How many times slower than the worker's typical request a slow endpoint is. */
 const SLOW_FACTOR = 4;
-/** The least age at which a running request counts as holding a slot up (see `stuck`). */
+/** The least age at which a request to a new endpoint counts as holding a slot up (see `stuck`). */
 const MIN_STUCK_MS = 100;
 
 /** Creates the gate; see {@link EndpointGate}. */
@@ -161,9 +162,8 @@ export function createEndpointGate(options: EndpointGateOptions): EndpointGate {
       const decision = decide(load);
       if (decision !== 'wait') return decision;
       // At most `limit` jobs wait per new endpoint, so one that turns out to hang holds few slots
-      // meanwhile; the others come back shortly.
-      // They come back when the first requests will have been judged (fast, or slow), not sooner: a
-      // new endpoint that hangs would otherwise cycle them through Redis every `minDeferMs`.
+      // meanwhile. The others come back when its first requests can be judged (fast, or slow), not
+      // sooner: a new endpoint that hangs would otherwise cycle them through Redis every `minDeferMs`.
       if (load.waiting.length >= limit) {
         const now = clock.now();
         const judged = Math.max(minDeferMs, threshold() - oldestAge(load, now));
