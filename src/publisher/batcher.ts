@@ -2,24 +2,35 @@
  * Coalesces concurrent single-key calls into one batched call (DataLoader style): calls made while a
  * batch is collecting (until the next macrotask, or `maxBatch` keys) share one round trip. Under
  * load, N concurrent deliveries cost one query instead of N; when idle, a call waits ~0 ms.
+ *
+ * `maxInFlight` bounds the batches running at once: calls made while that many are running wait for
+ * one to finish and then go together (group commit), so a burst costs a few large statements
+ * instead of many small ones, and an idle batcher still sends at once. `windowMs` holds a batch open
+ * that long after its first call (for work off the latency path, such as recording attempts).
  */
 export function createBatcher<K, V>(
   run: (keys: K[]) => Promise<V[]>,
-  options: { maxBatch: number },
+  options: { maxBatch: number; maxInFlight?: number; windowMs?: number },
 ): (key: K) => Promise<V> {
+  const maxInFlight = options.maxInFlight ?? Infinity;
   let pending: { key: K; resolve: (value: V) => void; reject: (error: unknown) => void }[] = [];
   let scheduled = false;
+  let inFlight = 0;
 
   function flush(): void {
     scheduled = false;
-    const batch = pending;
-    pending = [];
-    for (let start = 0; start < batch.length; start += options.maxBatch) {
-      const slice = batch.slice(start, start + options.maxBatch);
-      run(slice.map((item) => item.key)).then(
-        (values) => slice.forEach((item, index) => item.resolve(values[index] as V)),
-        (error: unknown) => slice.forEach((item) => item.reject(error)),
-      );
+    while (pending.length > 0 && inFlight < maxInFlight) {
+      const slice = pending.splice(0, options.maxBatch);
+      inFlight += 1;
+      run(slice.map((item) => item.key))
+        .then(
+          (values) => slice.forEach((item, index) => item.resolve(values[index] as V)),
+          (error: unknown) => slice.forEach((item) => item.reject(error)),
+        )
+        .finally(() => {
+          inFlight -= 1;
+          if (pending.length > 0 && !scheduled) flush();
+        });
     }
   }
 
@@ -29,7 +40,8 @@ export function createBatcher<K, V>(
       if (pending.length >= options.maxBatch) flush();
       else if (!scheduled) {
         scheduled = true;
-        setImmediate(flush);
+        if (options.windowMs) setTimeout(flush, options.windowMs);
+        else setImmediate(flush);
       }
     });
 }

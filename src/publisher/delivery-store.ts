@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { BREAKER_COLUMNS, breakerFromRow, type BreakerRow, type StoredBreaker } from '../breaker/index.ts';
 import type { Db } from '../db/index.ts';
 import { runSql } from '../db/sql-runner.ts';
@@ -88,9 +88,14 @@ export type AttemptRecord = {
  * any number of ids; each result is undefined when that delivery no longer exists.
  */
 export async function loadDeliveryContexts(db: Db, deliveryIds: readonly string[]): Promise<(DeliveryContext | undefined)[]> {
-  const rows = await runSql<ContextRow>(
-    db,
-    sql`
+  const rows = await runSql<ContextRow>(db, deliveryContextsStatement(deliveryIds));
+  const byId = new Map(rows.map((row) => [row.id, toContext(row)]));
+  return deliveryIds.map((id) => byId.get(id));
+}
+
+/** The statement `loadDeliveryContexts` runs (exported so a test can look at its plan). */
+export function deliveryContextsStatement(deliveryIds: readonly string[]): SQL {
+  return sql`
     select d.id, d.tenant_id, d.status, d.series, d.series_trigger, d.attempt_count,
       ev.id as event_id, ev.type as event_type, ev.payload::text as payload_json,
       (extract(epoch from ev.created_at) * 1000)::float8 as event_created_ms, ev.correlation_id,
@@ -98,14 +103,22 @@ export async function loadDeliveryContexts(db: Db, deliveryIds: readonly string[
       ep.breaker_failures, ep.breaker_open_for_ms, ep.breaker_successes, ${BREAKER_COLUMNS},
       (select array_agg(s.secret order by s.created_at desc, s.id desc) from endpoint_secrets s
         where s.endpoint_id = ep.id and (s.expires_at is null or s.expires_at > now())) as secrets
-    from deliveries d
-    join events ev on ev.id = d.event_id
-    join endpoints ep on ep.id = d.endpoint_id
-    left join circuit_breaker_state cb on cb.endpoint_id = ep.id
-    where d.id = any(${`{${deliveryIds.join(',')}}`}::uuid[])`,
-  );
-  const byId = new Map(rows.map((row) => [row.id, toContext(row)]));
-  return deliveryIds.map((id) => byId.get(id));
+    -- One primary-key probe per row, whatever the planner believes about table sizes: each lookup is
+    -- a lateral subquery that OFFSET 0 keeps from being merged into a join. As plain joins, the plan
+    -- made while the tables were small (and kept as the connection's generic plan) hash-joined
+    -- sequential scans of all deliveries and events into every batch, costlier as the tables grew.
+    -- The ids come as a JSON array, whose length the planner does not look at: so the generic plan
+    -- costs no more than a custom one and is kept, not planned again (~75 us) for every batch.
+    from jsonb_array_elements_text(${JSON.stringify(deliveryIds)}::text::jsonb) as wanted(id)
+    cross join lateral (select * from deliveries where id = wanted.id::uuid offset 0) d
+    cross join lateral (select * from events where id = d.event_id offset 0) ev
+    cross join lateral (select * from endpoints where id = d.endpoint_id offset 0) ep
+    left join lateral (select * from circuit_breaker_state where endpoint_id = d.endpoint_id offset 0) cb on true`;
+}
+
+/** A Postgres array literal of uuids (one text parameter, so a statement's shape does not depend on how many). */
+function uuidArray(ids: readonly string[]): string {
+  return `{${ids.join(',')}}`;
 }
 
 function toContext(row: ContextRow): DeliveryContext {
@@ -185,7 +198,10 @@ export async function recordAttempts(db: Db, records: readonly AttemptRecord[]):
       -- Written as "not succeeded and not dead" (the same two states) so the planner cannot pick the
       -- partial due index (status in pending, failed): with many old rows its statistics say almost
       -- nothing is due, and scanning every due delivery per batch cost 50-90 ms once thousands were.
-      where d.id = i.id and d.series = i.series and d.attempt_count = i.attempt - 1
+      -- d.id = any(ids) gives the planner a primary-key path: joined on the input alone (which it takes
+      -- for 100 rows), every batch read all deliveries until the table held tens of thousands.
+      where d.id = any(${uuidArray(records.map((record) => record.context.id))}::uuid[])
+        and d.id = i.id and d.series = i.series and d.attempt_count = i.attempt - 1
         and d.status <> 'succeeded' and d.status <> 'dead'
       returning d.id, d.tenant_id, d.event_id, d.endpoint_id, d.series, d.attempt_count
     ), attempt as (

