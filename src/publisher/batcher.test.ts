@@ -72,6 +72,19 @@ describe('batcher', () => {
     expect(await second).toBe('v2');
   });
 
+  it('with maxInFlight, sends waiting calls anyway after holdMs when the running batches hang', async () => {
+    vi.useFakeTimers();
+    const { run, batches } = controlledRun();
+    const call = createBatcher(run, { maxBatch: 10, maxInFlight: 1, holdMs: 10 });
+    void call(1);
+    await vi.advanceTimersByTimeAsync(1);
+    void call(2);
+    await vi.advanceTimersByTimeAsync(9);
+    expect(batches.map((batch) => batch.keys)).toEqual([[1]]);
+    await vi.advanceTimersByTimeAsync(2);
+    expect(batches.map((batch) => batch.keys)).toEqual([[1], [2]]);
+  });
+
   it('with windowMs, keeps a batch open that long after its first call', async () => {
     vi.useFakeTimers();
     const { run, batches } = controlledRun();
