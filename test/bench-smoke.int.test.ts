@@ -84,4 +84,24 @@ describe('benchmark harness (smoke run)', () => {
     // The hanging endpoint really was sent requests (one per event at least until its breaker opened).
     expect(isolation.badEndpointRequests).toBeGreaterThan(0);
   });
+
+  it('diagnoses a publish rate: latency, CPU, syscalls, Postgres and Redis counts per event', { timeout: 120_000 }, async () => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'bench/diagnose.ts', '--rate', '200', '--seconds', '1', '--runs', '1', '--database', `wh_diagnose_smoke_${randomBytes(4).toString('hex')}`],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const output: string[] = [];
+    child.stdout.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    const text = output.join('');
+    expect(code, text).toBe(0);
+    expect(text).toMatch(/run 1: p50 [\d.]+ p95 [\d.]+ p99 [\d.]+ max [\d.]+ ms; send lag max [\d.]+ ms; 200\/200 accepted/);
+    expect(text).toMatch(/CPU, % of one core: api [\d.]+, worker [\d.]+, receiver [\d.]+, postgres [\d.]+, redis [\d.]+, loadGenerator [\d.]+/);
+    expect(text).toMatch(/Postgres: [\d.]+ commits per event/);
+    // Each published event is queued and delivered through BullMQ's scripts: dozens of commands.
+    const redisPerEvent = Number(/Redis: ([\d.]+) commands per event/.exec(text)?.[1]);
+    expect(redisPerEvent).toBeGreaterThan(5);
+  });
 });
