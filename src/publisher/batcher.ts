@@ -16,7 +16,7 @@ export function createBatcher<K, V>(
 ): (key: K) => Promise<V> {
   const maxInFlight = options.maxInFlight ?? Infinity;
   const holdMs = options.holdMs ?? 10;
-  let pending: { key: K; resolve: (value: V) => void; reject: (error: unknown) => void }[] = [];
+  const pending: { key: K; resolve: (value: V) => void; reject: (error: unknown) => void }[] = [];
   let scheduled = false;
   let inFlight = 0;
   let hold: ReturnType<typeof setTimeout> | undefined;
