@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { cpuMeter, pidsNamed } from './lib/cpu.ts';
-import { createEnvironment, REDIS_URL, registerEndpoint, type Environment } from './lib/environment.ts';
+import { committedTransactions, createEnvironment, REDIS_URL, registerEndpoint, type Environment } from './lib/environment.ts';
 import { closedLoop, createPublishClient, openLoop, type OpenLoopResult, type PublishClient } from './lib/load.ts';
 import { startReceiverProcess } from './lib/receiver-process.ts';
 import { sleep } from './lib/stats.ts';
@@ -45,11 +45,6 @@ async function tableStats(environment: Environment): Promise<TableStats> {
     select relname, seq_scan::float8 as seq_scan, seq_tup_read::float8 as seq_tup_read, coalesce(idx_scan, 0)::float8 as idx_scan
     from pg_stat_user_tables`;
   return new Map(rows.map((row) => [row.relname, { seqScans: row.seq_scan, seqRows: row.seq_tup_read, indexScans: row.idx_scan }]));
-}
-
-async function commits(environment: Environment): Promise<number> {
-  const [row] = await environment.sql<{ n: number }[]>`select xact_commit::float8 as n from pg_stat_database where datname = current_database()`;
-  return row?.n ?? NaN;
 }
 
 /** Calls of each Redis command since the server started (Lua scripts' own calls included). */
@@ -98,7 +93,7 @@ try {
   console.log(`publishing ${rate}/s for ${seconds} s, ${runs} run(s)${values.paused ? ', delivery queue paused' : ''}`);
   for (let run = 1; run <= runs; run++) {
     const tablesBefore = await tableStats(environment);
-    const commitsBefore = await commits(environment);
+    const commitsBefore = await committedTransactions(environment);
     const redisBefore = await redisCalls(redis);
     const syscallsBefore = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, syscalls(pid)]));
     const meter = cpuMeter({ api: () => [pids.api], worker: () => [pids.worker], receiver: () => [pids.receiver], postgres: () => pidsNamed('postgres'), redis: () => pidsNamed('redis-server') });
@@ -114,7 +109,7 @@ try {
     const redisDeltas = [...redisAfter].map(([command, calls]) => [command, calls - (redisBefore.get(command) ?? 0)] as const).filter(([, calls]) => calls > 0);
     const redisTotal = redisDeltas.reduce((sum, [, calls]) => sum + calls, 0);
     const redisTop = redisDeltas.sort((a, b) => b[1] - a[1]).slice(0, 8).map(([command, calls]) => `${command} ${perEvent(calls, events)}`);
-    const commitsPerEvent = perEvent((await commits(environment)) - commitsBefore, events);
+    const commitsPerEvent = perEvent((await committedTransactions(environment)) - commitsBefore, events);
     // Backends report table statistics about once a second.
     await sleep(1_200);
     const tablesAfter = await tableStats(environment);

@@ -241,6 +241,12 @@ async function stopProcess(proc: GatewayProcess | undefined): Promise<void> {
   }
 }
 
+/** Transactions committed in the environment's database so far (`pg_stat_database`). */
+export async function committedTransactions(environment: Environment): Promise<number> {
+  const [row] = await environment.sql<{ n: number }[]>`select xact_commit::float8 as n from pg_stat_database where datname = current_database()`;
+  return row?.n ?? NaN;
+}
+
 /** Registers an endpoint through the API; returns its id. */
 export async function registerEndpoint(environment: Environment, url: string, eventTypes: string[]): Promise<string> {
   const response = await environment.call('POST', '/v1/endpoints', { url, eventTypes });

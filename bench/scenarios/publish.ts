@@ -3,7 +3,7 @@
  * the rate at which a bare postgres.js loop inserts the same event + delivery rows.
  */
 import { DEFAULT_TENANT_ID } from '../../src/db/index.ts';
-import { createEnvironment, registerEndpoint } from '../lib/environment.ts';
+import { committedTransactions, createEnvironment, registerEndpoint } from '../lib/environment.ts';
 import { bareInsertRate, closedLoop, createPublishClient, maxPublishRate, openLoop } from '../lib/load.ts';
 import { startReceiverProcess } from '../lib/receiver-process.ts';
 import { check, type ScenarioResult } from '../lib/report.ts';
@@ -46,12 +46,11 @@ export async function publishScenario(context: ScenarioContext): Promise<Scenari
     // The delivery worker is paused so it does not compete for the CPU: this measures the publish path.
     await environment.queue.pause();
     context.log(`publish: autocannon, ${PUBLISH_CONCURRENCY} connections, ${seconds}s`);
-    const commits = async () => (await environment.sql<{ n: number }[]>`select xact_commit::float8 as n from pg_stat_database where datname = current_database()`)[0]!.n;
-    const commitsBefore = await commits();
+    const commitsBefore = await committedTransactions(environment);
     const meter = cpuMeter({ api: () => [environment.api!.child.pid!], postgres: () => pidsNamed('postgres'), redis: () => pidsNamed('redis-server') });
     const max = await maxPublishRate(environment.apiUrl, 'bench.max', PUBLISH_CONCURRENCY, seconds);
     const maxCpuPercent = meter.stop();
-    const commitsPerEvent = (await commits() - commitsBefore) / Math.max(1, max.accepted);
+    const commitsPerEvent = (await committedTransactions(environment) - commitsBefore) / Math.max(1, max.accepted);
     context.log(`publish: ${Math.round(max.perSecond)}/s (bare insert ${Math.round(bare.perSecond)}/s); ${commitsPerEvent.toFixed(2)} commits per event; CPU (% of one core): gateway ${JSON.stringify(maxCpuPercent)}, bare ${JSON.stringify(bare.cpuPercent)}`);
     const [rows] = await environment.sql<{ events: number; deliveries: number }[]>`
       select (select count(*)::int from events) as events, (select count(*)::int from deliveries) as deliveries`;
