@@ -4,11 +4,12 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, DEFAULT_TENANT_ID, type Database } from '../src/db/index.ts';
 import { deliveryContextsStatement, loadDeliveryContexts, recordAttemptsStatement, type AttemptRecord } from '../src/publisher/delivery-store.ts';
+import { pendingDeliveriesStatement } from '../src/publisher/outbox-dispatcher.ts';
 import { createTestDatabase } from './helpers/database.ts';
 
 // A Postgres connection keeps a prepared statement's generic plan for its whole life, planned on
 // whatever the tables held at the time. The worker's two statements per batch must stay
-// primary-key lookups in that plan: a sequential scan frozen into it costs more with every row the
+// primary-key lookups in that plan, and the outbox dispatcher's an index lookup per event: a sequential scan frozen into it costs more with every row the
 // tables gain (the context load did that, as hash joins, until its lookups were fenced; the attempt
 // recording until it named the deliveries' keys).
 
@@ -72,6 +73,13 @@ function expectContextLoadByPrimaryKey(plan: string): void {
 describe('the delivery path statements', () => {
   it('the context load reads deliveries, events and endpoints by primary key on nearly empty tables', async () => {
     expectContextLoadByPrimaryKey(await genericPlan(deliveryContextsStatement(deliveryIds)));
+  });
+
+  it("the outbox dispatcher reads each event's deliveries by the event index, not every due delivery", async () => {
+    const [event] = await sql<{ id: string }[]>`select event_id as id from deliveries limit 1`;
+    const plan = await genericPlan(pendingDeliveriesStatement([event!.id]));
+    expect(plan).toMatch(/deliveries_event_endpoint_idx/);
+    expect(plan).not.toMatch(/deliveries_due_idx|Seq Scan on deliveries/);
   });
 
   it('on 5,000 analyzed deliveries the context load and the attempt recording find them by primary key', async () => {
