@@ -22,7 +22,7 @@ afterAll(async () => {
 });
 
 describe('a worker killed with SIGKILL in the middle of a burst', () => {
-  it(`loses none of ${BURST} deliveries once a worker is back; wire duplicates are at most the worker's concurrency`, async () => {
+  it(`loses none of ${BURST} deliveries once a worker is back; wire duplicates are at most the jobs it ran at once`, async () => {
     // Each request takes 5 ms, so thousands of deliveries are still queued when the worker dies.
     const receiver = await startIdempotentReceiver(() => ({ delayMs: 5 }));
     const api = await startProcess('api', env);
@@ -55,8 +55,11 @@ describe('a worker killed with SIGKILL in the middle of a burst', () => {
     expect(summary.lost).toBe(0);
     expect(summary.processedTwice).toBe(0);
     expect(receiver.forged).toBe(0);
-    // Only requests in flight at the kill can be sent again: at most the worker's concurrency.
-    expect(summary.wire - summary.delivered).toBeLessThanOrEqual(CONCURRENCY);
+    // Only attempts the killed worker had sent but not recorded can be sent again: at most the jobs
+    // it ran at once. That is its concurrency, plus up to as many again while requests look held up
+    // (the worker adds back slots held over 100 ms; on a busy 2-core machine even a 5 ms receiver's
+    // requests took that long, and 55-97 were sent twice).
+    expect(summary.wire - summary.delivered).toBeLessThanOrEqual(2 * CONCURRENCY);
     await receiver.close();
   }, 240_000);
 });
