@@ -9,9 +9,10 @@ import { createTestDatabase } from './helpers/database.ts';
 
 // A Postgres connection keeps a prepared statement's generic plan for its whole life, planned on
 // whatever the tables held at the time. The worker's two statements per batch must stay
-// primary-key lookups in that plan, and the outbox dispatcher's an index lookup per event: a sequential scan frozen into it costs more with every row the
-// tables gain (the context load did that, as hash joins, until its lookups were fenced; the attempt
-// recording until it named the deliveries' keys).
+// primary-key lookups in that plan, and the outbox dispatcher's an index lookup per event: a scan
+// frozen into it costs more with every row the tables gain (the context load did that, as hash
+// joins, until its lookups were fenced; the attempt recording until it named the deliveries' keys;
+// the dispatcher read every due delivery per flush until each event's lookup was fenced).
 
 let testDb: Awaited<ReturnType<typeof createTestDatabase>>;
 let sql: postgres.Sql;
