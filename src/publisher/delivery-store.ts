@@ -3,6 +3,7 @@ import { BREAKER_COLUMNS, breakerFromRow, type BreakerRow, type StoredBreaker } 
 import type { Db } from '../db/index.ts';
 import { runSql } from '../db/sql-runner.ts';
 import type { AttemptOutcome } from './attempt-outcome.ts';
+import { uuidArray } from './ids.ts';
 import type { DeadReason, NextStep } from './retry-schedule.ts';
 
 /** Everything one attempt needs, read in a single query. */
@@ -114,11 +115,6 @@ export function deliveryContextsStatement(deliveryIds: readonly string[]): SQL {
     cross join lateral (select * from events where id = d.event_id offset 0) ev
     cross join lateral (select * from endpoints where id = d.endpoint_id offset 0) ep
     left join lateral (select * from circuit_breaker_state where endpoint_id = d.endpoint_id offset 0) cb on true`;
-}
-
-/** A Postgres array literal of uuids (one text parameter, so a statement's shape does not depend on how many). */
-function uuidArray(ids: readonly string[]): string {
-  return `{${ids.join(',')}}`;
 }
 
 function toContext(row: ContextRow): DeliveryContext {

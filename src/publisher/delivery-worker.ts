@@ -201,6 +201,11 @@ function wentOut(outcome: AttemptOutcome): boolean {
   return outcome.ok || !NO_REQUEST.has(outcome.reason);
 }
 
+/** Jobs the worker runs at once: its concurrency plus the slots held up by other endpoints, at most doubling it. */
+export function workerSlots(concurrency: number, heldUp: number): number {
+  return concurrency + Math.min(concurrency, heldUp);
+}
+
 export type DeliveryWorkerOptions = DeliveryProcessorDeps & { connection: Redis; prefix: string; concurrency: number; lockMs: number };
 
 /**
@@ -233,7 +238,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): { worker: 
   const gate = options.gate;
   const elastic = gate
     ? setInterval(() => {
-        const wanted = options.concurrency + Math.min(options.concurrency, gate.stuck());
+        const wanted = workerSlots(options.concurrency, gate.stuck());
         if (worker.concurrency !== wanted) worker.concurrency = wanted;
       }, 100)
     : undefined;

@@ -3,7 +3,7 @@ import { BREAKER_COLUMNS, breakerFromRow, type BreakerRow, type StoredBreaker } 
 import type { Db } from '../db/index.ts';
 import { runSql } from '../db/sql-runner.ts';
 import type { Scope } from '../scope.ts';
-import { isUuid } from './ids.ts';
+import { isUuid, uuidArray } from './ids.ts';
 
 /** How an endpoint is doing: its stored breaker, its attempts since a time, its open dead letters. */
 export type EndpointHealth = {
@@ -29,7 +29,7 @@ export async function endpointHealth(db: Db, scope: Scope, endpointIds: readonly
   const ids = endpointIds.filter(isUuid);
   const result = new Map<string, EndpointHealth>();
   if (ids.length === 0) return result;
-  const idArray = `{${ids.join(',')}}`;
+  const idArray = uuidArray(ids);
   const rows = await runSql<BreakerRow & { id: string; tenant_id: string; tenant_name: string; attempts: number; succeeded: number; open_dead_letters: number }>(
     db,
     sql`

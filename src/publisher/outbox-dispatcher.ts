@@ -3,7 +3,7 @@ import type { Sql } from 'postgres';
 import type { Db } from '../db/index.ts';
 import { runSql } from '../db/sql-runner.ts';
 import type { Logger } from '../logger.ts';
-import { isUuid } from './ids.ts';
+import { isUuid, uuidArray } from './ids.ts';
 import { OUTBOX_CHANNEL } from './publish.ts';
 import type { DeliveryQueue } from './queue.ts';
 
@@ -68,7 +68,7 @@ export function createOutboxDispatcher(options: { db: Db; sql: Sql; queue: Deliv
  */
 export function pendingDeliveriesStatement(eventIds: readonly string[]): SQL {
   return sql`select d.id, d.series, d.attempt_count, d.endpoint_id
-    from unnest(${`{${eventIds.join(',')}}`}::uuid[]) wanted(event_id)
+    from unnest(${uuidArray(eventIds)}::uuid[]) wanted(event_id)
     cross join lateral (select id, series, attempt_count, endpoint_id, status from deliveries
       where event_id = wanted.event_id offset 0) d
     where d.status = 'pending'`;

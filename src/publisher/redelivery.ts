@@ -3,7 +3,7 @@ import type { Db } from '../db/index.ts';
 import { runSql } from '../db/sql-runner.ts';
 import { GatewayError, notFound } from '../errors.ts';
 import type { Scope } from '../scope.ts';
-import { isUuid } from './ids.ts';
+import { isUuid, uuidArray } from './ids.ts';
 import type { DeliveryJob, DeliveryQueue } from './queue.ts';
 
 export type BulkRedeliveryFilter = {
@@ -72,7 +72,7 @@ export function redeliveryService(db: Db, queue: DeliveryQueue, onEnqueueError: 
         filter.endpointId ? sql`f.endpoint_id = ${filter.endpointId}` : sql`true`,
         filter.since ? sql`f.failed_at >= ${filter.since.toISOString()}::timestamptz` : sql`true`,
         filter.until ? sql`f.failed_at <= ${filter.until.toISOString()}::timestamptz` : sql`true`,
-        filter.ids ? sql`f.id = any(${`{${ids.join(',')}}`}::uuid[])` : sql`true`,
+        filter.ids ? sql`f.id = any(${uuidArray(ids)}::uuid[])` : sql`true`,
       ];
       const rows = await runSql<{ id: string | null; series: number | null; skipped: number }>(
         db,
