@@ -10,6 +10,7 @@ import { Agent, request } from 'undici';
 import { DEFAULT_TENANT_ID } from '../../src/db/index.ts';
 import { cpuMeter, pidsNamed } from './cpu.ts';
 import { ADMIN_TOKEN } from './environment.ts';
+import { createRawHttpClient } from './raw-http.ts';
 import { nowMs, summarize, type Summary } from './stats.ts';
 
 const PAYLOAD_BYTES = 300;
@@ -24,28 +25,28 @@ export type Published = { ok: true; eventId: string; sentAt: number; endedAt: nu
 
 export type PublishClient = { publish(type: string, sequence: number): Promise<Published>; close(): Promise<void> };
 
-/** Publishes events through `POST /v1/events` over keep-alive connections. */
+/**
+ * Publishes events through `POST /v1/events` over keep-alive connections, with the lean client of
+ * `raw-http.ts` (the load generator's CPU is taken from the machine the gateway is measured on).
+ */
 export function createPublishClient(apiUrl: string): PublishClient {
-  const agent = new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 60_000, connections: 512, pipelining: 1 });
-  const url = `${apiUrl}/v1/events`;
-  const headers = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
+  const client = createRawHttpClient(apiUrl, { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' });
   return {
     async publish(type, sequence) {
       const body = JSON.stringify({ type, payload: makePayload(sequence) });
       const sentAt = nowMs();
       try {
-        const response = await request(url, { method: 'POST', headers, body, dispatcher: agent });
-        const text = await response.body.text();
+        const response = await client.post('/v1/events', body);
         const endedAt = nowMs();
-        if (response.statusCode !== 202) return { ok: false, error: `HTTP ${response.statusCode}: ${text.slice(0, 120)}`, sentAt, endedAt };
-        const parsed = JSON.parse(text) as { id?: unknown };
+        if (response.status !== 202) return { ok: false, error: `HTTP ${response.status}: ${response.body.slice(0, 120)}`, sentAt, endedAt };
+        const parsed = JSON.parse(response.body) as { id?: unknown };
         if (typeof parsed.id !== 'string') return { ok: false, error: '202 without an id', sentAt, endedAt };
         return { ok: true, eventId: parsed.id, sentAt, endedAt };
       } catch (error) {
         return { ok: false, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error), sentAt, endedAt: nowMs() };
       }
     },
-    close: () => agent.close(),
+    close: () => client.close(),
   };
 }
 
