@@ -104,4 +104,19 @@ describe('benchmark harness (smoke run)', () => {
     const redisPerEvent = Number(/Redis: ([\d.]+) commands per event/.exec(text)?.[1]);
     expect(redisPerEvent).toBeGreaterThan(5);
   });
+
+  it('measures queueing jobs alone, the gateway enqueue beside addBulk, at each batch size', { timeout: 60_000 }, async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/enqueue.ts', '--seconds', '0.05'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const output: string[] = [];
+    child.stdout.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    const text = output.join('');
+    expect(code, text).toBe(0);
+    const rows = [...text.matchAll(/^(gateway enqueue \(add\)|bullmq addBulk \(MULTI\)) +batch +(\d+): +([\d.]+) us client CPU \+ +([\d.]+) us Redis CPU per job, (\d+) jobs\/s$/gm)];
+    expect(rows.map((row) => `${row[1]} ${row[2]}`)).toEqual(
+      [1, 3, 10, 20, 100].flatMap((batch) => [`gateway enqueue (add) ${batch}`, `bullmq addBulk (MULTI) ${batch}`]),
+    );
+    for (const row of rows) expect(Number(row[3]) > 0 && Number(row[5]) > 0, row[0]).toBe(true);
+  });
 });
