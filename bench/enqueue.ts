@@ -1,7 +1,8 @@
 /**
- * The cost of queueing delivery jobs, alone against the local Redis: the gateway's enqueue (one
- * BullMQ `add` per job, src/publisher/queue.ts) beside BullMQ's `addBulk` (one MULTI per batch),
- * as client and Redis CPU per job and jobs per second, for the batch sizes the publisher and the worker send.
+ * The cost of queueing delivery jobs, alone against the local Redis: one BullMQ `add` per job,
+ * `addBulk` (one MULTI per batch) and the gateway's enqueue (src/publisher/queue.ts, which picks
+ * between them by batch size), as client and Redis CPU per job and jobs per second, for the batch
+ * sizes the publisher and the worker send.
  * Not part of `npm run bench`: no targets, no JSON.
  *
  *   npx tsx bench/enqueue.ts [--seconds 3]
@@ -43,16 +44,17 @@ async function measure(label: string, batch: number, send: (jobs: DeliveryJob[])
   const elapsed = (performance.now() - started) / 1000;
   const redisUs = (await redisCpuUs()) - redisBefore;
   console.log(
-    `${label.padEnd(24)} batch ${String(batch).padStart(3)}: ${((cpu.user + cpu.system) / jobs).toFixed(1).padStart(6)} us client CPU + ${(redisUs / jobs).toFixed(1).padStart(5)} us Redis CPU per job, ${Math.round(jobs / elapsed)} jobs/s`,
+    `${label.padEnd(20)} batch ${String(batch).padStart(3)}: ${((cpu.user + cpu.system) / jobs).toFixed(1).padStart(6)} us client CPU + ${(redisUs / jobs).toFixed(1).padStart(5)} us Redis CPU per job, ${Math.round(jobs / elapsed)} jobs/s`,
   );
 }
 
+const optionsOf = (data: DeliveryJob) => ({ jobId: deliveryJobId(data), removeOnComplete: true, removeOnFail: true, attempts: 6, backoff: { type: 'exponential', delay: 1_000 } });
+
 try {
   for (const batch of [1, 3, 10, 20, 100]) {
-    await measure('gateway enqueue (add)', batch, (jobs) => queue.enqueue(jobs));
-    await measure('bullmq addBulk (MULTI)', batch, (jobs) =>
-      queue.queue.addBulk(jobs.map((data) => ({ name: 'deliver', data, opts: { jobId: deliveryJobId(data), removeOnComplete: true, removeOnFail: true, attempts: 6, backoff: { type: 'exponential', delay: 1_000 } } }))),
-    );
+    await measure('one add per job', batch, (jobs) => Promise.all(jobs.map((data) => queue.queue.add('deliver', data, optionsOf(data)))));
+    await measure('addBulk (one MULTI)', batch, (jobs) => queue.queue.addBulk(jobs.map((data) => ({ name: 'deliver', data, opts: optionsOf(data) }))));
+    await measure('gateway enqueue', batch, (jobs) => queue.enqueue(jobs));
   }
 } finally {
   await queue.queue.obliterate({ force: true });

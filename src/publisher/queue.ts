@@ -41,6 +41,9 @@ const JOB_OPTIONS: JobsOptions = {
 /** Jobs sent to Redis at once; a larger batch is sent in turns of this many. */
 const CHUNK = 500;
 
+/** Batches at least this large are queued with `addBulk` (one MULTI), smaller ones job by job. */
+const BULK_FROM = 16;
+
 /**
  * Creates the BullMQ queue of delivery jobs. `connection` should fail fast when Redis is down
  * (`enableOfflineQueue: false`) so callers never hang; Postgres keeps the truth and the reconciler repairs.
@@ -50,23 +53,26 @@ export function createDeliveryQueue({ connection, prefix }: { connection: Redis;
   return {
     queue,
     async enqueue(jobs, delayMs = 0, from) {
-      // One `add` per job rather than `addBulk`: addBulk wraps the jobs in a MULTI, and ioredis builds
-      // a pipeline for it that copies BullMQ's ~50 scripts onto itself. `bench/enqueue.ts`: a single
-      // job 185 + 96 us of client + Redis CPU instead of 266 + 111, batches of 10 to 100 the same or
-      // less, and 1.3-1.6x the jobs/s at every size. Nothing needs the batch to be atomic: a job id is
-      // one attempt, so a batch left half queued (Redis gone mid-way) is completed by the reconciler.
       for (let start = 0; start < jobs.length; start += CHUNK) {
-        await Promise.all(
-          jobs.slice(start, start + CHUNK).map((data) =>
-            queue.add('deliver', data, {
-              ...JOB_OPTIONS,
-              jobId: deliveryJobId(data),
-              delay: delayMs > 0 ? delayMs : undefined,
-              // BullMQ orders delayed jobs by timestamp + delay.
-              timestamp: delayMs > 0 ? from : undefined,
-            }),
-          ),
-        );
+        const chunk = jobs.slice(start, start + CHUNK).map((data) => ({
+          name: 'deliver',
+          data,
+          opts: {
+            ...JOB_OPTIONS,
+            jobId: deliveryJobId(data),
+            delay: delayMs > 0 ? delayMs : undefined,
+            // BullMQ orders delayed jobs by timestamp + delay.
+            timestamp: delayMs > 0 ? from : undefined,
+          },
+        }));
+        // A few jobs go as one `add` each: `addBulk` wraps them in a MULTI, for which ioredis builds a
+        // pipeline that copies BullMQ's ~50 scripts onto itself. For a single job (a retry, a publish
+        // at a low rate) that cost 30-40 % more client CPU in four runs of `bench/enqueue.ts`; from
+        // 10-20 jobs on the two are within its noise, and a MULTI is one socket write. Nothing needs a
+        // batch to be atomic: a job id is one attempt, and the reconciler completes a batch that
+        // Redis dropped half-way.
+        if (chunk.length < BULK_FROM) await Promise.all(chunk.map((job) => queue.add(job.name, job.data, job.opts)));
+        else await queue.addBulk(chunk);
       }
     },
     async close() {
