@@ -76,6 +76,20 @@ describe('raw HTTP client (bench load generator)', () => {
     expect(connections).toBe(4);
   });
 
+  it('drops a connection on which the server spoke unasked, and goes on on a new one', async () => {
+    const url = await start((req, _body, res) => {
+      const socket = res.socket;
+      res.writeHead(200, { 'content-length': '2' }).end('ok');
+      // Node's own timeout answer on an idle keep-alive connection looks like this.
+      if (req.url === '/then-408') setTimeout(() => socket?.write('HTTP/1.1 408 Request Timeout\r\ncontent-length: 0\r\n\r\n'), 20);
+    });
+    client = createRawHttpClient(url, {});
+    expect(await client.post('/then-408', '')).toEqual({ status: 200, body: 'ok' });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await client.post('/next', '')).toEqual({ status: 200, body: 'ok' });
+    expect(connections).toBe(2);
+  });
+
   it('rejects what it does not speak (a chunked body) and a connection that drops mid-response', async () => {
     const url = await start((req, _body, res) => {
       if (req.url === '/chunked') {

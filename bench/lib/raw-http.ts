@@ -64,6 +64,11 @@ export function createRawHttpClient(baseUrl: string, headers: Record<string, str
     }
     const body = connection.buffer.toString('utf8', bodyStart, bodyEnd);
     const pending = connection.pending;
+    if (!pending) {
+      // Bytes nobody asked for (say, a server's timeout answer on an idle connection): drop the connection.
+      fail(connection, new Error('raw HTTP client: a response nobody asked for'));
+      return;
+    }
     connection.pending = undefined;
     connection.buffer = Buffer.alloc(0);
     if (/\r\nconnection: *close/i.test(head)) {
@@ -73,7 +78,6 @@ export function createRawHttpClient(baseUrl: string, headers: Record<string, str
       connection.idleSince = performance.now();
       idle.push(connection);
     }
-    if (!pending) throw new Error('raw HTTP client: a response nobody asked for');
     pending.resolve({ status, body });
   }
 
