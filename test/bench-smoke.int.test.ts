@@ -30,20 +30,22 @@ type Report = {
 const dir = await mkdtemp(join(tmpdir(), 'bench-smoke-'));
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
+/** Runs `node --import tsx <script> ...args` to its exit; returns the exit code and all it printed. */
+async function runScript(script: string, args: string[]): Promise<{ code: number | null; text: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const output: string[] = [];
+  child.stdout.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return { code, text: output.join('') };
+}
+
 describe('benchmark harness (smoke run)', () => {
   it('runs every scenario against real gateway processes and writes a sane JSON result', { timeout: 240_000 }, async () => {
     const json = join(dir, 'result.json');
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', 'bench/run.ts', '--scale', '0.01', '--json', json, '--database', `wh_bench_smoke_${randomBytes(4).toString('hex')}`],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    const output: string[] = [];
-    child.stdout.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-    const [code] = (await once(child, 'exit')) as [number | null];
-    expect(code, output.join('')).toBe(0);
-    expect(output.join('')).toContain('| scenario');
+    const { code, text } = await runScript('bench/run.ts', ['--scale', '0.01', '--json', json, '--database', `wh_bench_smoke_${randomBytes(4).toString('hex')}`]);
+    expect(code, text).toBe(0);
+    expect(text).toContain('| scenario');
 
     const report = JSON.parse(await readFile(json, 'utf8')) as Report;
     expect(report.problems).toEqual([]);
@@ -86,16 +88,7 @@ describe('benchmark harness (smoke run)', () => {
   });
 
   it('diagnoses a publish rate: latency, CPU, syscalls, Postgres and Redis counts per event', { timeout: 120_000 }, async () => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', 'bench/diagnose.ts', '--rate', '200', '--seconds', '1', '--runs', '1', '--database', `wh_diagnose_smoke_${randomBytes(4).toString('hex')}`],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    const output: string[] = [];
-    child.stdout.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-    const [code] = (await once(child, 'exit')) as [number | null];
-    const text = output.join('');
+    const { code, text } = await runScript('bench/diagnose.ts', ['--rate', '200', '--seconds', '1', '--runs', '1', '--database', `wh_diagnose_smoke_${randomBytes(4).toString('hex')}`]);
     expect(code, text).toBe(0);
     expect(text).toMatch(/run 1: p50 [\d.]+ p95 [\d.]+ p99 [\d.]+ max [\d.]+ ms; send lag max [\d.]+ ms; 200\/200 accepted/);
     expect(text).toMatch(/CPU, % of one core: api [\d.]+, worker [\d.]+, receiver [\d.]+, postgres [\d.]+, redis [\d.]+, loadGenerator [\d.]+/);
@@ -106,12 +99,7 @@ describe('benchmark harness (smoke run)', () => {
   });
 
   it('measures queueing jobs alone (add per job, addBulk, the gateway enqueue) at each batch size', { timeout: 60_000 }, async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/enqueue.ts', '--seconds', '0.05'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const output: string[] = [];
-    child.stdout.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-    const [code] = (await once(child, 'exit')) as [number | null];
-    const text = output.join('');
+    const { code, text } = await runScript('bench/enqueue.ts', ['--seconds', '0.05']);
     expect(code, text).toBe(0);
     const rows = [...text.matchAll(/^(one add per job|addBulk \(one MULTI\)|gateway enqueue) +batch +(\d+): +([\d.]+) us client CPU \+ +([\d.]+) us Redis CPU per job, (\d+) jobs\/s$/gm)];
     expect(rows.map((row) => `${row[1]} ${row[2]}`)).toEqual(
