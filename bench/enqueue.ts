@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
-import { createDeliveryQueue, deliveryJobId, type DeliveryJob } from '../src/publisher/queue.ts';
+import { bullJob, createDeliveryQueue, type DeliveryJob } from '../src/publisher/queue.ts';
 import { REDIS_URL } from './lib/environment.ts';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '3' } } });
@@ -48,12 +48,10 @@ async function measure(label: string, batch: number, send: (jobs: DeliveryJob[])
   );
 }
 
-const optionsOf = (data: DeliveryJob) => ({ jobId: deliveryJobId(data), removeOnComplete: true, removeOnFail: true, attempts: 6, backoff: { type: 'exponential', delay: 1_000 } });
-
 try {
   for (const batch of [1, 3, 10, 20, 100]) {
-    await measure('one add per job', batch, (jobs) => Promise.all(jobs.map((data) => queue.queue.add('deliver', data, optionsOf(data)))));
-    await measure('addBulk (one MULTI)', batch, (jobs) => queue.queue.addBulk(jobs.map((data) => ({ name: 'deliver', data, opts: optionsOf(data) }))));
+    await measure('one add per job', batch, (jobs) => Promise.all(jobs.map((data) => bullJob(data)).map((job) => queue.queue.add(job.name, job.data, job.opts))));
+    await measure('addBulk (one MULTI)', batch, (jobs) => queue.queue.addBulk(jobs.map((data) => bullJob(data))));
     await measure('gateway enqueue', batch, (jobs) => queue.enqueue(jobs));
   }
 } finally {

@@ -1,0 +1,58 @@
+/**
+ * The delivery queue against the real Redis: a few jobs are added one by one, many in one MULTI;
+ * both paths must give each attempt its deterministic id, keep a job already in Redis as it is, and
+ * time a delayed job from the given instant.
+ */
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deleteRedisPrefix, REDIS_URL } from '../../test/helpers/gateway.ts';
+import { createDeliveryQueue, deliveryJobId, type DeliveryJob, type DeliveryQueue } from './queue.ts';
+
+const prefix = `queuetest${randomUUID().slice(0, 8)}`;
+let redis: Redis;
+let queue: DeliveryQueue;
+
+beforeAll(async () => {
+  redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+  queue = createDeliveryQueue({ connection: redis, prefix });
+  await queue.queue.waitUntilReady();
+});
+
+afterAll(async () => {
+  await queue.close();
+  redis.disconnect();
+  await deleteRedisPrefix(prefix);
+});
+
+const jobsOf = (count: number): DeliveryJob[] => Array.from({ length: count }, () => ({ deliveryId: randomUUID(), series: 1, attempt: 1, endpointId: randomUUID() }));
+
+// 3 goes job by job, 40 in one MULTI.
+describe.each([3, 40])('enqueue of %i jobs', (count) => {
+  it('adds each attempt under its own id once, with its data, however often it is enqueued', async () => {
+    const jobs = jobsOf(count);
+    await queue.enqueue(jobs);
+    const before = await queue.queue.getJobCountByTypes('waiting');
+    // Again, and once more with a later attempt of the first: only that one is new.
+    await queue.enqueue(jobs);
+    await queue.enqueue([...jobs, { ...jobs[0]!, attempt: 2 }]);
+    expect(await queue.queue.getJobCountByTypes('waiting')).toBe(before + 1);
+    for (const job of [...jobs, { ...jobs[0]!, attempt: 2 }]) {
+      const stored = await queue.queue.getJob(deliveryJobId(job));
+      expect(stored?.data).toEqual(job);
+      expect(stored?.opts.attempts).toBe(6);
+    }
+  });
+
+  it('delays each job from the given instant, not from when Redis got it', async () => {
+    const jobs = jobsOf(count);
+    const from = Date.now() - 30_000;
+    await queue.enqueue(jobs, 60_000, from);
+    for (const job of jobs) {
+      const stored = await queue.queue.getJob(deliveryJobId(job));
+      expect(await stored?.getState()).toBe('delayed');
+      expect(stored?.timestamp).toBe(from);
+      expect(stored?.delay).toBe(60_000);
+    }
+  });
+});
