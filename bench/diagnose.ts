@@ -3,7 +3,8 @@
  * does) with one receiver, publishes at a fixed rate (open loop, as the publish scenario) and prints,
  * per measured run, the latency, the CPU of each process, write/read syscalls per event, Postgres
  * commits per event and sequential scans per table, Redis commands per event, and the 50 ms
- * windows that held requests slower than `--slow`. It found the frozen sequential-scan plans of the
+ * windows that held requests slower than `--slow`, and how late an idle process beside them woke
+ * (bench/stall-meter.ts: the machine's share of the latency). It found the frozen sequential-scan plans of the
  * delivery path (README, Performance). Not part of `npm run bench`: no targets, no JSON.
  *
  *   npx tsx bench/diagnose.ts [--rate 1000] [--seconds 10] [--runs 2] [--slow 25] [--paused]
@@ -18,6 +19,7 @@ import { cpuMeter, pidsNamed } from './lib/cpu.ts';
 import { committedTransactions, createEnvironment, REDIS_URL, registerEndpoint, type Environment } from './lib/environment.ts';
 import { closedLoop, createPublishClient, openLoop, type OpenLoopResult, type PublishClient } from './lib/load.ts';
 import { startReceiverProcess } from './lib/receiver-process.ts';
+import { startStallMeter, type Stalls } from './lib/stall-process.ts';
 import { sleep } from './lib/stats.ts';
 
 const { values } = parseArgs({
@@ -76,10 +78,16 @@ function slowWindows(result: OpenLoopResult): string {
   return slow.length === 0 ? 'none' : slow.map(([at, window]) => `${at} ms: ${window.slow}/${window.count} (max ${window.maxMs.toFixed(0)})`).join(', ');
 }
 
+/** One line on how late an idle process beside the gateway woke (bench/stall-meter.ts). */
+function describeStalls(stalls: Stalls): string {
+  return `an idle process woke late: p99 ${stalls.p99.toFixed(1)} ms by time, longest ${stalls.max.toFixed(1)} ms, ${stalls.over10ms} stalls over 10 ms, ${(stalls.stalledShare * 100).toFixed(1)} % of the time`;
+}
+
 const perEvent = (delta: number, events: number) => (delta / events).toFixed(2);
 
 const environment = await createEnvironment({ databaseName: values.database });
 const receiver = await startReceiverProcess();
+const stallMeter = await startStallMeter();
 const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
 let publisher: PublishClient | undefined;
 try {
@@ -97,8 +105,9 @@ try {
     const redisBefore = await redisCalls(redis);
     const syscallsBefore = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, syscalls(pid)]));
     const meter = cpuMeter({ api: () => [pids.api], worker: () => [pids.worker], receiver: () => [pids.receiver], postgres: () => pidsNamed('postgres'), redis: () => pidsNamed('redis-server') });
-    const result = await openLoop(rate, seconds, (index) => client.publish('bench.diagnose', index), 1);
+    const result = await openLoop(rate, seconds, (index) => client.publish('bench.diagnose', index), 1, () => void stallMeter.start());
     const cpu = meter.stop();
+    const stalls = await stallMeter.stop();
     const events = result.sent;
     const io = Object.entries(pids).map(([name, pid]) => {
       const now = syscalls(pid);
@@ -119,6 +128,7 @@ try {
       .map(({ table, after, before }) => `${table} ${after.seqScans - before!.seqScans} (${after.seqRows - before!.seqRows} rows)`);
     const { p50, p95, p99, max } = result.latencyMs;
     console.log(`\nrun ${run}: p50 ${p50.toFixed(1)} p95 ${p95.toFixed(1)} p99 ${p99.toFixed(1)} max ${max.toFixed(1)} ms; send lag max ${result.maxSendLagMs.toFixed(1)} ms; ${result.ok}/${events} accepted`);
+    console.log(`  ${describeStalls(stalls)}`);
     console.log(`  CPU, % of one core: ${Object.entries(cpu).map(([name, percent]) => `${name} ${percent}`).join(', ')}`);
     console.log(`  syscalls per event (writes / reads): ${io.join(', ')}`);
     console.log(`  Postgres: ${commitsPerEvent} commits per event; sequential scans: ${scans.length === 0 ? 'none' : scans.join(', ')}`);
@@ -129,5 +139,6 @@ try {
   await publisher?.close();
   redis.disconnect();
   await receiver.stop();
+  await stallMeter.close();
   await environment.close();
 }

@@ -77,7 +77,14 @@ export type OpenLoopResult = {
  * `warmupSeconds` run at the same rate and are not counted: every phase is measured in its steady
  * state, not in the ramp from idle (caches, pools and JIT catching up with a new rate).
  */
-export async function openLoop(rate: number, seconds: number, send: (index: number) => Promise<Published>, warmupSeconds = 0): Promise<OpenLoopResult> {
+export async function openLoop(
+  rate: number,
+  seconds: number,
+  send: (index: number) => Promise<Published>,
+  warmupSeconds = 0,
+  /** Called as the first measured request is sent (after the warm-up), to start a meter beside it. */
+  onMeasured?: () => void,
+): Promise<OpenLoopResult> {
   const warmup = Math.round(rate * warmupSeconds);
   const total = warmup + Math.max(1, Math.round(rate * seconds));
   const interval = 1000 / rate;
@@ -92,6 +99,7 @@ export async function openLoop(rate: number, seconds: number, send: (index: numb
       while (fired < total && start + fired * interval <= now) {
         const index = fired++;
         const intendedAt = start + index * interval;
+        if (index === warmup) onMeasured?.();
         if (index >= warmup) maxLag = Math.max(maxLag, now - intendedAt);
         inFlight.push(send(index).then((result) => void (results[index] = { intendedAt, result })));
       }

@@ -6,6 +6,7 @@ import { DEFAULT_TENANT_ID } from '../../src/db/index.ts';
 import { committedTransactions, createEnvironment, registerEndpoint } from '../lib/environment.ts';
 import { bareInsertRate, closedLoop, createPublishClient, maxPublishRate, openLoop } from '../lib/load.ts';
 import { startReceiverProcess } from '../lib/receiver-process.ts';
+import { startStallMeter } from '../lib/stall-process.ts';
 import { check, type ScenarioResult } from '../lib/report.ts';
 import { cpuMeter, pidsNamed } from '../lib/cpu.ts';
 import type { ScenarioContext } from './context.ts';
@@ -37,12 +38,19 @@ export async function publishScenario(context: ScenarioContext): Promise<Scenari
     await registerEndpoint(environment, receiver.urls[0]!, ['bench.*']);
     const client = createPublishClient(environment.apiUrl);
     cleanups.unshift(() => client.close());
+    // Beside each latency phase: how late an idle process woke on the machine meanwhile (its share of the tail).
+    const stallMeter = await startStallMeter();
+    cleanups.unshift(() => stallMeter.close());
     await closedLoop(context.count(500, 30), 16, (index) => client.publish('bench.warmup', index));
 
     context.log(`publish: open loop 200/s and 1,000/s for ${seconds}s each (after 1 s at that rate)`);
     // Each rate runs 1 s before its measured seconds (steady state, not the ramp from the previous phase).
-    const at200 = await openLoop(200, seconds, (index) => client.publish('bench.publish', index), context.seconds(1));
-    const at1000 = await openLoop(1000, seconds, (index) => client.publish('bench.publish', index), context.seconds(1));
+    const measureStalls = () => void stallMeter.start();
+    const at200 = await openLoop(200, seconds, (index) => client.publish('bench.publish', index), context.seconds(1), measureStalls);
+    const stallsAt200 = await stallMeter.stop();
+    const at1000 = await openLoop(1000, seconds, (index) => client.publish('bench.publish', index), context.seconds(1), measureStalls);
+    const stallsAt1000 = await stallMeter.stop();
+    context.log(`publish: an idle process woke late by p99 ${stallsAt200.p99} / ${stallsAt1000.p99} ms (by time; longest ${stallsAt200.max} / ${stallsAt1000.max} ms) during 200/s / 1,000/s`);
     // The delivery worker is paused so it does not compete for the CPU: this measures the publish path.
     await environment.queue.pause();
     context.log(`publish: autocannon, ${PUBLISH_CONCURRENCY} connections, ${seconds}s`);
@@ -60,7 +68,7 @@ export async function publishScenario(context: ScenarioContext): Promise<Scenari
       rows: [
         { scenario: 'publish', measure: 'p50 at 200/s', value: at200.latencyMs.p50, unit: 'ms' },
         { scenario: 'publish', measure: 'p95 at 200/s', value: at200.latencyMs.p95, unit: 'ms' },
-        { scenario: 'publish', measure: 'p99 at 200/s', value: at200.latencyMs.p99, unit: 'ms' },
+        { scenario: 'publish', measure: 'p99 at 200/s', value: at200.latencyMs.p99, unit: 'ms', limit: { label: 'idle process stall p99', value: stallsAt200.p99 } },
         { scenario: 'publish', measure: 'p50 at 1,000/s', value: at1000.latencyMs.p50, unit: 'ms' },
         { scenario: 'publish', measure: 'p95 at 1,000/s', value: at1000.latencyMs.p95, unit: 'ms' },
         {
@@ -68,6 +76,7 @@ export async function publishScenario(context: ScenarioContext): Promise<Scenari
           measure: 'p99 at 1,000/s',
           value: at1000.latencyMs.p99,
           unit: 'ms',
+          limit: { label: 'idle process stall p99', value: stallsAt1000.p99 },
           target: '< 25 ms',
           pass: check(at1000.latencyMs.p99 < 25, at1000.ok === at1000.sent),
         },
@@ -82,7 +91,7 @@ export async function publishScenario(context: ScenarioContext): Promise<Scenari
           pass: check(max.perSecond >= 2500, ratio >= 0.8, max.non2xx === 0, max.errors === 0),
         },
       ],
-      details: { at200: strip(at200), at1000: strip(at1000), max: { ...max, cpuPercent: maxCpuPercent, commitsPerEvent }, bareInsert: bare, rowsWritten: rows, deliveryWorkerPausedDuringMax: true },
+      details: { at200: { ...strip(at200), stalls: stallsAt200 }, at1000: { ...strip(at1000), stalls: stallsAt1000 }, max: { ...max, cpuPercent: maxCpuPercent, commitsPerEvent }, bareInsert: bare, rowsWritten: rows, deliveryWorkerPausedDuringMax: true },
     };
   } finally {
     for (const cleanup of cleanups) await cleanup().catch((error: unknown) => context.log(`cleanup failed: ${String(error)}`));
