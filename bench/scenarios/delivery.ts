@@ -7,6 +7,7 @@ import { createEnvironment, registerEndpoint, sampleRss } from '../lib/environme
 import { drainBacklog, endToEndLatency } from '../lib/drain.ts';
 import { barePostLatency, barePostRate, createPublishClient } from '../lib/load.ts';
 import { startReceiverProcess } from '../lib/receiver-process.ts';
+import { startStallMeter } from '../lib/stall-process.ts';
 import { check, type ScenarioResult } from '../lib/report.ts';
 import type { ScenarioContext } from './context.ts';
 
@@ -28,6 +29,9 @@ export async function deliveryScenario(context: ScenarioContext): Promise<Scenar
     await registerEndpoint(environment, receiver.urls[0]!, ['bench.*']);
     const client = createPublishClient(environment.apiUrl);
     cleanups.unshift(() => client.close());
+    // How late an idle process woke during each timed phase: a slow run on a stalling machine shows it.
+    const stallMeter = await startStallMeter();
+    cleanups.unshift(() => stallMeter.close());
 
     context.log(`delivery: bare undici limit (${events} signed POSTs, ${concurrency} in flight)`);
     const bare = await barePostRate(receiver.urls[0]!, events, concurrency);
@@ -40,6 +44,7 @@ export async function deliveryScenario(context: ScenarioContext): Promise<Scenar
     // The Postgres backends serving the bench database (the gateway's pools are open by now).
     const backends = await environment.sql<{ pid: number }[]>`select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`;
     const pids = { api: environment.api!.child.pid!, worker: environment.worker!.child.pid!, receiver: receiver.pid, postgres: backends.map((row) => row.pid) };
+    await stallMeter.start();
     const drain = await drainBacklog({
       environment,
       client,
@@ -52,8 +57,12 @@ export async function deliveryScenario(context: ScenarioContext): Promise<Scenar
       pids,
     });
     context.log(`delivery: ${Math.round(drain.perSecond)}/s; CPU while draining (% of one core): ${JSON.stringify(drain.cpuPercent, (_k, v: unknown) => (typeof v === 'number' ? Math.round(v) : v))}`);
+    const drainStalls = await stallMeter.stop();
     context.log(`delivery: publish-to-receipt latency at 500/s for ${seconds}s`);
+    await stallMeter.start();
     const latency = await endToEndLatency({ client, receiver, type: 'bench.latency', rate: 500, seconds, timeoutMs: 30_000 });
+    const latencyStalls = await stallMeter.stop();
+    context.log(`delivery: an idle process woke late by p99 ${drainStalls.p99} / ${latencyStalls.p99} ms (by time; longest ${drainStalls.max} / ${latencyStalls.max} ms) during the drain / the 500/s run`);
     const memory = { api: api.stop(), worker: worker.stop() };
     const bareLatency = await barePostLatency(receiver.urls[0]!, 500, seconds);
     const ratio = drain.perSecond / bare.perSecond;
@@ -104,7 +113,7 @@ export async function deliveryScenario(context: ScenarioContext): Promise<Scenar
           pass: check(memory.worker.peakMb < MEMORY_LIMIT_MB),
         },
       ],
-      details: { workerConcurrency: concurrency, barePost: bare, drain, latency, barePostLatencyMs: bareLatency, memory },
+      details: { workerConcurrency: concurrency, barePost: bare, drain: { ...drain, stalls: drainStalls }, latency: { ...latency, stalls: latencyStalls }, barePostLatencyMs: bareLatency, memory },
     };
   } finally {
     for (const cleanup of cleanups) await cleanup().catch((error: unknown) => context.log(`cleanup failed: ${String(error)}`));
