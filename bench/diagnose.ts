@@ -105,7 +105,7 @@ try {
     const redisBefore = await redisCalls(redis);
     const syscallsBefore = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, syscalls(pid)]));
     const meter = cpuMeter({ api: () => [pids.api], worker: () => [pids.worker], receiver: () => [pids.receiver], postgres: () => pidsNamed('postgres'), redis: () => pidsNamed('redis-server') });
-    const result = await openLoop(rate, seconds, (index) => client.publish('bench.diagnose', index), 1, () => void stallMeter.start());
+    const result = await openLoop(rate, seconds, (index) => client.publish('bench.diagnose', index), 1, () => void stallMeter.start().catch(() => {}));
     const cpu = meter.stop();
     const stalls = await stallMeter.stop();
     const events = result.sent;

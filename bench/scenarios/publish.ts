@@ -45,7 +45,8 @@ export async function publishScenario(context: ScenarioContext): Promise<Scenari
 
     context.log(`publish: open loop 200/s and 1,000/s for ${seconds}s each (after 1 s at that rate)`);
     // Each rate runs 1 s before its measured seconds (steady state, not the ramp from the previous phase).
-    const measureStalls = () => void stallMeter.start();
+    // Started from inside the loop (fire and forget): if the meter is gone, `stop()` below says so.
+    const measureStalls = () => void stallMeter.start().catch(() => {});
     const at200 = await openLoop(200, seconds, (index) => client.publish('bench.publish', index), context.seconds(1), measureStalls);
     const stallsAt200 = await stallMeter.stop();
     const at1000 = await openLoop(1000, seconds, (index) => client.publish('bench.publish', index), context.seconds(1), measureStalls);
