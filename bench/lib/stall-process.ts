@@ -1,9 +1,5 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
+import { startBenchChild } from './child-process.ts';
 import { round } from './stats.ts';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /**
  * How long a request arriving at a random instant of the window would have waited for an idle
@@ -62,38 +58,14 @@ export function summarizeStalls(gaps: readonly number[], windowMs: number): Stal
 
 /** Starts bench/stall-meter.ts in its own process. */
 export async function startStallMeter(): Promise<StallMeter> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/stall-meter.ts'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const pending = new Map<number, (body: Record<string, unknown>) => void>();
-  let nextId = 1;
-  await new Promise<void>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`stall meter exited with ${code} before it was ready`)));
-    child.on('message', (message: Record<string, unknown>) => {
-      if (message.ready === true) resolve();
-      else if (typeof message.id === 'number') {
-        pending.get(message.id)?.(message);
-        pending.delete(message.id);
-      }
-    });
-  });
-  const call = (cmd: 'start' | 'stop') =>
-    new Promise<Record<string, unknown>>((resolve, reject) => {
-      if (!child.connected) return reject(new Error('stall meter process is gone'));
-      const id = nextId++;
-      pending.set(id, resolve);
-      child.send({ id, cmd });
-    });
+  const child = await startBenchChild('bench/stall-meter.ts', 'stall meter');
   return {
-    pid: child.pid ?? 0,
-    start: async () => void (await call('start')),
+    pid: child.pid,
+    start: async () => void (await child.call('start')),
     async stop() {
-      const { windowMs, gaps } = (await call('stop')) as { windowMs: number; gaps: number[] };
+      const { windowMs, gaps } = (await child.call('stop')) as { windowMs: number; gaps: number[] };
       return summarizeStalls(gaps, windowMs);
     },
-    async close() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = once(child, 'exit');
-      child.kill('SIGTERM');
-      await exited;
-    },
+    close: () => child.stop(),
   };
 }
