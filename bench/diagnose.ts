@@ -19,7 +19,7 @@ import { cpuMeter, pidsNamed } from './lib/cpu.ts';
 import { committedTransactions, createEnvironment, REDIS_URL, registerEndpoint, type Environment } from './lib/environment.ts';
 import { closedLoop, createPublishClient, openLoop, type OpenLoopResult, type PublishClient } from './lib/load.ts';
 import { startReceiverProcess } from './lib/receiver-process.ts';
-import { startStallMeter, type Stalls } from './lib/stall-process.ts';
+import { describeStalls, startStallMeter } from './lib/stall-process.ts';
 import { sleep } from './lib/stats.ts';
 
 const { values } = parseArgs({
@@ -76,11 +76,6 @@ function slowWindows(result: OpenLoopResult): string {
   }
   const slow = [...windows].filter(([, window]) => window.slow > 0);
   return slow.length === 0 ? 'none' : slow.map(([at, window]) => `${at} ms: ${window.slow}/${window.count} (max ${window.maxMs.toFixed(0)})`).join(', ');
-}
-
-/** One line on how late an idle process beside the gateway woke (bench/stall-meter.ts). */
-function describeStalls(stalls: Stalls): string {
-  return `an idle process woke late: p99 ${stalls.p99.toFixed(1)} ms by time, longest ${stalls.max.toFixed(1)} ms, ${stalls.over10ms} stalls over 10 ms, ${(stalls.stalledShare * 100).toFixed(1)} % of the time`;
 }
 
 const perEvent = (delta: number, events: number) => (delta / events).toFixed(2);

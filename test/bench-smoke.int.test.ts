@@ -10,6 +10,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { STALL_LIMIT_LABEL } from '../bench/lib/stall-process.ts';
 
 type Row = { scenario: string; measure: string; value: number; unit: string; limit?: { label: string; value: number }; ratio?: number; target?: string; pass?: boolean };
 type Drain = { expected: number; received: number; complete: boolean; perSecond: number; publishErrors: Record<string, number> };
@@ -54,8 +55,8 @@ describe('benchmark harness (smoke run)', () => {
     expect(new Set(report.rows.map((row) => row.scenario))).toEqual(new Set(['publish', 'delivery', 'fan-out', 'backlog', 'isolation', 'memory']));
     for (const row of report.rows) {
       expect(Number.isFinite(row.value) && row.value > 0, `${row.scenario} ${row.measure} = ${row.value}`).toBe(true);
-      // A stall meter may see no stall at all; every other limit is a rate or a latency.
-      if (row.limit) expect(row.limit.value, `${row.scenario} ${row.measure} limit`).toBeGreaterThan(row.limit.label.includes('stall') ? -1 : 0);
+      // Every limit is a rate or a latency, except the stall meter's, which may see no stall (checked below).
+      if (row.limit && row.limit.label !== STALL_LIMIT_LABEL) expect(row.limit.value, `${row.scenario} ${row.measure} limit`).toBeGreaterThan(0);
       if (row.target !== undefined) expect(typeof row.pass, `${row.scenario} ${row.measure} pass`).toBe('boolean');
     }
 
@@ -66,9 +67,14 @@ describe('benchmark harness (smoke run)', () => {
       expect(phase.latencyMs.p99).toBeGreaterThanOrEqual(phase.latencyMs.p50);
       // The stall meter ran beside the phase: about as long, and it woke every millisecond.
       expect(phase.stalls.windowMs).toBeGreaterThan(100);
+      expect(phase.stalls.p99).toBeGreaterThanOrEqual(0);
       expect(phase.stalls.max).toBeGreaterThanOrEqual(phase.stalls.p99);
       expect(phase.stalls.stalledShare).toBeGreaterThan(0);
     }
+    // The p99 rows show the stall meter's p99 of their own phase as their limit.
+    const stallLimit = (measure: string) => report.rows.find((row) => row.scenario === 'publish' && row.measure === measure)?.limit;
+    expect(stallLimit('p99 at 200/s')).toEqual({ label: STALL_LIMIT_LABEL, value: publish.at200.stalls.p99 });
+    expect(stallLimit('p99 at 1,000/s')).toEqual({ label: STALL_LIMIT_LABEL, value: publish.at1000.stalls.p99 });
     expect(publish.max.accepted).toBeGreaterThan(0);
     expect(publish.max.non2xx).toBe(0);
     expect(publish.bareInsert.count).toBeGreaterThan(0);

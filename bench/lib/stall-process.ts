@@ -56,6 +56,14 @@ export function summarizeStalls(gaps: readonly number[], windowMs: number): Stal
   };
 }
 
+/** The label of a latency row's limit when it is the stall meter's p99 of the same phase. */
+export const STALL_LIMIT_LABEL = 'idle process stall p99';
+
+/** One line on a window's stalls, for the bench's logs. */
+export function describeStalls(stalls: Stalls): string {
+  return `an idle process woke late: p99 ${stalls.p99.toFixed(1)} ms by time, longest ${stalls.max.toFixed(1)} ms, ${stalls.over10ms} stalls over 10 ms, ${(stalls.stalledShare * 100).toFixed(1)} % of the time`;
+}
+
 /** Starts bench/stall-meter.ts in its own process. */
 export async function startStallMeter(): Promise<StallMeter> {
   const child = await startBenchChild('bench/stall-meter.ts', 'stall meter');

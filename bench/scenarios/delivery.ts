@@ -7,7 +7,7 @@ import { createEnvironment, registerEndpoint, sampleRss } from '../lib/environme
 import { drainBacklog, endToEndLatency } from '../lib/drain.ts';
 import { barePostLatency, barePostRate, createPublishClient } from '../lib/load.ts';
 import { startReceiverProcess } from '../lib/receiver-process.ts';
-import { startStallMeter } from '../lib/stall-process.ts';
+import { describeStalls, startStallMeter } from '../lib/stall-process.ts';
 import { check, type ScenarioResult } from '../lib/report.ts';
 import type { ScenarioContext } from './context.ts';
 
@@ -62,7 +62,7 @@ export async function deliveryScenario(context: ScenarioContext): Promise<Scenar
     await stallMeter.start();
     const latency = await endToEndLatency({ client, receiver, type: 'bench.latency', rate: 500, seconds, timeoutMs: 30_000 });
     const latencyStalls = await stallMeter.stop();
-    context.log(`delivery: an idle process woke late by p99 ${drainStalls.p99} / ${latencyStalls.p99} ms (by time; longest ${drainStalls.max} / ${latencyStalls.max} ms) during the drain / the 500/s run`);
+    context.log(`delivery: during the drain ${describeStalls(drainStalls)}; at 500/s ${describeStalls(latencyStalls)}`);
     const memory = { api: api.stop(), worker: worker.stop() };
     const bareLatency = await barePostLatency(receiver.urls[0]!, 500, seconds);
     const ratio = drain.perSecond / bare.perSecond;
