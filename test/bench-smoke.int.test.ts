@@ -21,11 +21,11 @@ type Report = {
   rows: Row[];
   problems: string[];
   scenarios: {
-    publish: { at200: { sent: number; ok: number; latencyMs: Summary; stalls: Stalls }; at1000: { sent: number; ok: number; latencyMs: Summary; stalls: Stalls }; max: { accepted: number; non2xx: number }; bareInsert: { count: number } };
+    publish: { at200: { sent: number; ok: number; latencyMs: Summary; stalls: Stalls }; at1000: { sent: number; ok: number; latencyMs: Summary; stalls: Stalls }; max: { accepted: number; non2xx: number; slices: number[] }; bareInsert: { count: number; slices: number[] } };
     delivery: { drain: Drain; latency: { undelivered: number; endToEndMs: Summary }; barePost: { perSecond: number }; memory: { api: { peakMb: number }; worker: { peakMb: number } } };
     'fan-out': { endpoints: number; runs: { complete: boolean; received: number; ms: number }[] };
     backlog: { oldRows: number; empty: { drain: Drain }; backlog: { drain: Drain }; emptyAfter: { drain: Drain } };
-    isolation: { baseline: Drain; withBad: Drain; badEndpointRequests: number };
+    isolation: { rounds: number; baseline: Drain[]; withBad: Drain[]; badEndpointRequests: number };
   };
 };
 
@@ -78,8 +78,10 @@ describe('benchmark harness (smoke run)', () => {
     expect(publish.max.accepted).toBeGreaterThan(0);
     expect(publish.max.non2xx).toBe(0);
     expect(publish.bareInsert.count).toBeGreaterThan(0);
+    // The maximum rate and the bare insert limit took turns: each gateway slice between two bare ones.
+    expect(publish.bareInsert.slices).toHaveLength(publish.max.slices.length + 1);
 
-    for (const drain of [delivery.drain, backlog.empty.drain, backlog.backlog.drain, backlog.emptyAfter.drain, isolation.baseline, isolation.withBad]) {
+    for (const drain of [delivery.drain, backlog.empty.drain, backlog.backlog.drain, backlog.emptyAfter.drain, ...isolation.baseline, ...isolation.withBad]) {
       expect(drain.complete).toBe(true);
       expect(drain.received).toBe(drain.expected);
       expect(drain.publishErrors).toEqual({});
@@ -97,6 +99,9 @@ describe('benchmark harness (smoke run)', () => {
     expect(backlog.oldRows).toBeGreaterThanOrEqual(10_000);
     // The hanging endpoint really was sent requests (one per event at least until its breaker opened).
     expect(isolation.badEndpointRequests).toBeGreaterThan(0);
+    // Rounds without and with the bad endpoint alternated.
+    expect(isolation.baseline).toHaveLength(isolation.rounds);
+    expect(isolation.withBad).toHaveLength(isolation.rounds);
   });
 
   it('diagnoses a publish rate: latency, CPU, syscalls, Postgres and Redis counts per event', { timeout: 120_000 }, async () => {

@@ -165,39 +165,64 @@ export async function maxPublishRate(apiUrl: string, type: string, connections: 
 
 export type BareRate = { concurrency: number; poolSize: number; seconds: number; count: number; perSecond: number; cpuPercent: Record<string, number> };
 
+/** Slices of a rate measured apart, as one: counts and seconds summed, CPU shares weighted by time. */
+export function pooledRate<T extends { seconds: number; count: number; cpuPercent: Record<string, number> }>(slices: readonly T[]): { seconds: number; count: number; perSecond: number; cpuPercent: Record<string, number> } {
+  const seconds = slices.reduce((sum, slice) => sum + slice.seconds, 0);
+  const count = slices.reduce((sum, slice) => sum + slice.count, 0);
+  const cpuPercent: Record<string, number> = {};
+  for (const slice of slices)
+    for (const [name, percent] of Object.entries(slice.cpuPercent)) cpuPercent[name] = (cpuPercent[name] ?? 0) + (percent * slice.seconds) / Math.max(seconds, 1e-9);
+  for (const name of Object.keys(cpuPercent)) cpuPercent[name] = Math.round(cpuPercent[name]! * 10) / 10;
+  return { seconds, count, perSecond: seconds > 0 ? count / seconds : 0, cpuPercent };
+}
+
+export type BareInserter = {
+  /** Inserts for `seconds` with every loop busy; the Postgres processes' CPU is measured meanwhile. */
+  run(seconds: number): Promise<BareRate>;
+  close(): Promise<void>;
+};
+
 /**
  * The Postgres limit for publishing: one event row and one delivery row per statement (its own
- * transaction), `concurrency` loops on a pool of `poolSize` connections, for `seconds`.
+ * transaction), `concurrency` loops on a pool of `poolSize` connections. Opened (and warmed up:
+ * connections, plans) once, so it can be run in slices between the gateway's.
  */
-export async function bareInsertRate(databaseUrl: string, endpointId: string, concurrency: number, poolSize: number, seconds: number): Promise<BareRate> {
+export async function createBareInserter(databaseUrl: string, endpointId: string, concurrency: number, poolSize: number): Promise<BareInserter> {
   const sql = postgres(databaseUrl, { max: poolSize, onnotice: () => {} });
+  let sequence = 0;
+  const insert = () => sql`
+    with ev as (
+      insert into events (tenant_id, type, payload, correlation_id)
+      values (${DEFAULT_TENANT_ID}, 'bench.bare', ${JSON.stringify(makePayload(sequence++))}::jsonb, ${randomUUID()})
+      returning id, tenant_id, created_at
+    )
+    insert into deliveries (tenant_id, event_id, endpoint_id, next_attempt_at, created_at, updated_at)
+    select tenant_id, id, ${endpointId}, created_at, created_at, created_at from ev`;
   try {
-    const insert = (sequence: number) => sql`
-      with ev as (
-        insert into events (tenant_id, type, payload, correlation_id)
-        values (${DEFAULT_TENANT_ID}, 'bench.bare', ${JSON.stringify(makePayload(sequence))}::jsonb, ${randomUUID()})
-        returning id, tenant_id, created_at
-      )
-      insert into deliveries (tenant_id, event_id, endpoint_id, next_attempt_at, created_at, updated_at)
-      select tenant_id, id, ${endpointId}, created_at, created_at, created_at from ev`;
-    await closedLoop(Math.min(200, concurrency * 4), concurrency, insert); // warm-up: connections, plans
-    let count = 0;
-    const meter = cpuMeter({ postgres: () => pidsNamed('postgres') });
-    const start = nowMs();
-    const until = start + seconds * 1000;
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        while (nowMs() < until) {
-          await insert(count);
-          count += 1;
-        }
-      }),
-    );
-    const elapsed = (nowMs() - start) / 1000;
-    return { concurrency, poolSize, seconds: elapsed, count, perSecond: count / elapsed, cpuPercent: meter.stop() };
-  } finally {
+    await closedLoop(Math.min(200, concurrency * 4), concurrency, insert);
+  } catch (error) {
     await sql.end({ timeout: 2 });
+    throw error;
   }
+  return {
+    async run(seconds) {
+      let count = 0;
+      const meter = cpuMeter({ postgres: () => pidsNamed('postgres') });
+      const start = nowMs();
+      const until = start + seconds * 1000;
+      await Promise.all(
+        Array.from({ length: concurrency }, async () => {
+          while (nowMs() < until) {
+            await insert();
+            count += 1;
+          }
+        }),
+      );
+      const elapsed = (nowMs() - start) / 1000;
+      return { concurrency, poolSize, seconds: elapsed, count, perSecond: count / elapsed, cpuPercent: meter.stop() };
+    },
+    close: () => sql.end({ timeout: 2 }),
+  };
 }
 
 /** A delivery-like signed request: the envelope body and Standard Webhooks headers. */
