@@ -30,5 +30,5 @@ EXPOSE 3000
 # Liveness of the API (roles `start` and `api`); the worker role has no HTTP server, so compose turns this off for it.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-ENTRYPOINT ["node", "--enable-source-maps", "--min-semi-space-size=16", "dist/cli/main.js"]
+ENTRYPOINT ["node", "--enable-source-maps", "--min-semi-space-size=16", "--no-parallel-scavenge", "dist/cli/main.js"]
 CMD ["start"]

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -199,10 +199,19 @@ export async function createEnvironment(options: { databaseName: string; overrid
 
 /**
  * The flags `npm start` runs the gateway with (package.json): source-mapped stacks, and a young
- * generation that stays at 16 MB instead of shrinking while idle (fewer scavenges when load returns).
- * `BENCH_NODE_FLAGS` adds more, e.g. to try a V8 setting.
+ * generation that stays at 16 MB instead of shrinking while idle (fewer scavenges when load returns),
+ * and scavenges on the main thread alone (see the README, Performance: helper threads wait for cores
+ * the other processes hold). `BENCH_NODE_FLAGS` adds more, e.g. to try a V8 setting.
  */
-const GATEWAY_NODE_FLAGS = ['--enable-source-maps', '--min-semi-space-size=16'];
+const GATEWAY_NODE_FLAGS = ['--enable-source-maps', '--min-semi-space-size=16', '--no-parallel-scavenge'];
+
+/** `BENCH_LOG_DIR=dir` also writes each gateway process's output to `<dir>/<queue prefix>-<role>.log` (e.g. with `--trace-gc`). */
+function logFile(role: string, env: Record<string, string>): NodeJS.WritableStream | undefined {
+  const dir = process.env.BENCH_LOG_DIR;
+  if (!dir) return undefined;
+  mkdirSync(dir, { recursive: true });
+  return createWriteStream(`${dir}/${env.QUEUE_PREFIX ?? 'gateway'}-${role}.log`, { flags: 'a' });
+}
 
 /** Starts `node [flags] dist/main.js <role>` (as `npm start` runs it) with `env`; its output is kept (diagnostics). */
 function spawnGateway(role: 'api' | 'worker', env: Record<string, string>, nodeArgs: string[]): GatewayProcess {
@@ -212,7 +221,10 @@ function spawnGateway(role: 'api' | 'worker', env: Record<string, string>, nodeA
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
+  const file = logFile(role, env);
+  child.once('exit', () => file?.end());
   const keep = (chunk: Buffer) => {
+    file?.write(chunk);
     output.push(chunk.toString());
     if (output.length > 2_000) output.splice(0, 1_000);
   };
