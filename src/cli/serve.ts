@@ -1,5 +1,6 @@
 import type { Config } from '../config.ts';
 import { parse, UsageError, type CliContext, type Command } from './command.ts';
+import { tuneWorkerHeap } from './worker-heap.ts';
 
 /** A process role: everything in one process, the API, the delivery side, or migrations only. */
 export type ServeRole = 'all' | 'api' | 'worker' | 'migrate';
@@ -33,6 +34,7 @@ export async function runRole(role: ServeRole, context: Pick<CliContext, 'env' |
     if (!config.adminToken && role !== 'worker')
       logger.warn('ADMIN_TOKEN is not set: the API accepts requests without a token (development only) and listens on loopback');
     if (!config.secretsKey) logger.warn('SECRETS_KEY is not set: endpoint signing secrets are stored unencrypted (development only)');
+    if (role === 'worker') tuneWorkerHeap();
     const gateway = await startGateway({ config, role, logger });
     logger.info({ url: gateway.url }, 'webhook gateway started');
     const signal = await new Promise<string>((resolve) => {
