@@ -6,7 +6,8 @@
  * a slow spell of the machine lands on both sides instead of on whichever ran during it. Every round
  * with the bad endpoint registers a new one (a stranger to the worker, the harder case: it must be
  * found out before its jobs are deferred for long), and its hanging requests are ended before the
- * next round, so a round without it is not slowed by the previous round's.
+ * next round, so a round without it is not slowed by the previous round's. (The jobs it deferred come
+ * back as its 30 s timeout ends, after the last round here: the three pairs take 20-30 s.)
  */
 import { createEnvironment, registerEndpoint } from '../lib/environment.ts';
 import { drainBacklog, type DrainResult } from '../lib/drain.ts';

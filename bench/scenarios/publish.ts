@@ -52,10 +52,10 @@ export async function publishScenario(context: ScenarioContext): Promise<Scenari
     await environment.queue.pause();
     // The gateway's maximum and the bare insert limit take turns in slices (bare, gateway, bare, gateway,
     // bare), each side's rate pooled over its slices: a slow spell of the machine lands on both sides
-    // instead of on whichever ran during it (measured 25 s apart, the ratio ranged 56-113 % in runs of
+    // instead of on whichever ran during it (measured 25 s apart, the ratio ranged 61-113 % in runs of
     // the same code).
     const sliceSeconds = context.seconds(10 / MAX_ROUNDS);
-    context.log(`publish: autocannon (${PUBLISH_CONCURRENCY} connections) and the bare insert limit (${PUBLISH_CONCURRENCY} loops, pool ${poolSize}) in turns, ${MAX_ROUNDS} x ${sliceSeconds}s each`);
+    context.log(`publish: autocannon (${PUBLISH_CONCURRENCY} connections) and the bare insert limit (${PUBLISH_CONCURRENCY} loops, pool ${poolSize}) in turns: bare ${MAX_ROUNDS + 1} x ${sliceSeconds}s, gateway ${MAX_ROUNDS} x ${sliceSeconds}s`);
     const bareInserter = await createBareInserter(environment.databaseUrl, unused!.id, PUBLISH_CONCURRENCY, poolSize);
     cleanups.unshift(() => bareInserter.close());
     const bareSlices: BareRate[] = [];
