@@ -23,7 +23,8 @@ export async function backlogScenario(context: ScenarioContext): Promise<Scenari
   try {
     const oldRows = context.count(1_000_000, 10_000);
     const seconds = context.seconds(10);
-    const events = context.count(5_000, 200);
+    // 10,000 per drain (about 3 s): a drain of 5,000 (about 1.5 s) moved with the machine's short spells.
+    const events = context.count(10_000, 200);
     const receiver = await startReceiverProcess();
     cleanups.unshift(() => receiver.stop());
     await environment.startGateway();
