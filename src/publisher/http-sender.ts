@@ -1,5 +1,4 @@
-import { TaskCancelledError, timeout, TimeoutStrategy } from 'cockatiel';
-import { Agent, request } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import type { Clock } from '../clock.ts';
 import type { AttemptOutcome } from './attempt-outcome.ts';
 import { parseRetryAfter } from './retry-schedule.ts';
@@ -23,10 +22,28 @@ export type HttpSenderOptions = {
   userAgent?: string;
 };
 
+/** What came back of one request: the status once it arrived, and the error that ended it early, if any. */
+type Exchange = { status: number | undefined; retryAfter: string | undefined; location: string | undefined; body: string; failure: unknown };
+
+/** The per-attempt deadline passed (connect, headers and body together). */
+class DeadlineExceeded extends Error {
+  readonly code = 'DELIVERY_DEADLINE';
+}
+
+/** Ends the request once the kept part of the body is read (not an error: the response is judged as read). */
+class BodyLimitReached extends Error {}
+
+const utf8 = new TextDecoder('utf-8', { fatal: false });
+
 /**
  * Creates the delivery HTTP client: keep-alive connections per origin (undici `Agent`), a hard
- * per-attempt deadline covering connect, headers and body (a cockatiel timeout policy), redirects
- * never followed, and only the first `responseBodyLimit` bytes of a response read, whatever its size.
+ * per-attempt deadline covering connect, headers and body, redirects never followed, and only the
+ * first `responseBodyLimit` bytes of a response read, whatever its size (then the socket is dropped).
+ *
+ * It speaks undici's dispatch interface: the response arrives as callbacks, with no stream, abort
+ * signal or promise per request, and the deadline is one timer that aborts the request. Through
+ * `request()` with a cockatiel timeout policy (an AbortController, listeners and a race per
+ * attempt) the same POSTs cost 182-255 us of CPU each instead of 109-169 us (README, Performance).
  */
 export function createHttpSender(options: HttpSenderOptions): HttpSender {
   const agent = new Agent({
@@ -36,42 +53,89 @@ export function createHttpSender(options: HttpSenderOptions): HttpSender {
     headersTimeout: options.timeoutMs,
     bodyTimeout: options.timeoutMs,
   });
-  // The request has finished (body read or dropped) when the callback returns, so there is nothing to
-  // abort then; aborting anyway would build a DOMException with a stack trace for every delivery.
-  const deadline = timeout(options.timeoutMs, { strategy: TimeoutStrategy.Aggressive, abortOnReturn: false });
   const userAgent = options.userAgent ?? 'webhook-gateway/0.1';
+  const limit = options.responseBodyLimit;
+
+  function exchange(target: URL, outgoing: OutgoingRequest): Promise<Exchange> {
+    return new Promise((resolve) => {
+      let status: number | undefined;
+      let retryAfter: string | undefined;
+      let location: string | undefined;
+      const chunks: Buffer[] = [];
+      let size = 0;
+      let settled = false;
+      let controller: Dispatcher.DispatchController | undefined;
+      const finish = (failure?: unknown) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve({ status, retryAfter, location, body: chunks.length === 0 ? '' : utf8.decode(Buffer.concat(chunks)), failure });
+      };
+      const timer = setTimeout(() => {
+        const error = new DeadlineExceeded(`no response within ${options.timeoutMs} ms`);
+        finish(error);
+        controller?.abort(error);
+      }, options.timeoutMs);
+      const handler: Dispatcher.DispatchHandler = {
+        onRequestStart(started) {
+          controller = started;
+          // The deadline passed while the request waited for a connection.
+          if (settled) started.abort(new DeadlineExceeded('deadline passed before the request started'));
+        },
+        onResponseStart(_controller, statusCode, headers) {
+          // 1xx informational responses come before the real one.
+          if (statusCode < 200) return;
+          status = statusCode;
+          retryAfter = headerValue(headers['retry-after']);
+          location = headerValue(headers.location);
+        },
+        onResponseData(active, chunk) {
+          if (settled || status === undefined) return;
+          const room = limit - size;
+          if (room > 0) {
+            chunks.push(room >= chunk.byteLength ? chunk : chunk.subarray(0, room));
+            size += Math.min(room, chunk.byteLength);
+          }
+          if (size >= limit) {
+            // Stop reading: a huge response must not cost memory or time (the socket is dropped).
+            finish();
+            active.abort(new BodyLimitReached('response body limit reached'));
+          }
+        },
+        onResponseEnd() {
+          finish();
+        },
+        onResponseError(_controller, error) {
+          finish(error);
+        },
+      };
+      try {
+        agent.dispatch(
+          { origin: target.origin, path: `${target.pathname}${target.search}`, method: 'POST', headers: { 'user-agent': userAgent, ...outgoing.headers }, body: outgoing.body },
+          handler,
+        );
+      } catch (error) {
+        finish(error);
+      }
+    });
+  }
 
   async function send(outgoing: OutgoingRequest): Promise<AttemptOutcome> {
     const refused = options.guard.checkUrl(outgoing.url);
     if (refused) return { ok: false, reason: 'invalid_target', durationMs: 0, message: refused };
-    const started = options.clock.now();
-    const elapsed = () => Math.max(0, options.clock.now() - started);
-    let status: number | undefined;
-    let responseBody: string | undefined;
-    let retryAfterMs: number | undefined;
-    let location: string | undefined;
-    let failure: unknown;
+    let target: URL;
     try {
-      await deadline.execute(async ({ signal }) => {
-        const response = await request(outgoing.url, {
-          method: 'POST',
-          headers: { 'user-agent': userAgent, ...outgoing.headers },
-          body: outgoing.body,
-          dispatcher: agent,
-          signal,
-        });
-        status = response.statusCode;
-        retryAfterMs = parseRetryAfter(headerValue(response.headers['retry-after']), options.clock.now());
-        location = headerValue(response.headers.location);
-        responseBody = await readLimited(response.body, options.responseBodyLimit);
-      });
+      target = new URL(outgoing.url);
     } catch (error) {
-      failure = error;
+      return networkFailure(error, 0, options.timeoutMs);
     }
-    if (status === undefined) return networkFailure(failure, elapsed(), options.timeoutMs);
+    const started = options.clock.now();
+    const { status, retryAfter, location, body, failure } = await exchange(target, outgoing);
+    const durationMs = Math.max(0, options.clock.now() - started);
+    if (status === undefined) return networkFailure(failure, durationMs, options.timeoutMs);
     // When the status arrived but the body did not finish, judge by the status and note the body error.
-    if (failure !== undefined) responseBody = `${responseBody ?? ''}[response body not read: ${describe(failure)}]`;
-    return classify(status, responseBody ?? '', elapsed(), retryAfterMs, location);
+    const responseBody = failure === undefined ? body : `${body}[response body not read: ${describe(failure)}]`;
+    return classify(status, responseBody, durationMs, parseRetryAfter(retryAfter, options.clock.now()), location);
   }
 
   return { send, close: () => agent.close() };
@@ -107,27 +171,11 @@ function classify(
 
 function networkFailure(error: unknown, durationMs: number, timeoutMs: number): AttemptOutcome {
   const code = errorCode(error);
-  if (error instanceof TaskCancelledError || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT')
+  if (error instanceof DeadlineExceeded || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT')
     return { ok: false, reason: 'timeout', durationMs, message: `no response within ${timeoutMs} ms` };
   if (code === 'ESSRFBLOCKED' || code === 'ERR_INVALID_URL' || code === 'UND_ERR_INVALID_ARG')
     return { ok: false, reason: 'invalid_target', durationMs, message: describe(error) };
   return { ok: false, reason: 'network_error', durationMs, message: describe(error) };
-}
-
-async function readLimited(body: AsyncIterable<Uint8Array> & { destroy(): unknown }, limit: number): Promise<string> {
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    const room = limit - size;
-    chunks.push(room >= chunk.byteLength ? chunk : chunk.subarray(0, room));
-    size += Math.min(room, chunk.byteLength);
-    if (size >= limit) {
-      // Stop reading: a huge response must not cost memory or time (the socket is dropped).
-      body.destroy();
-      break;
-    }
-  }
-  return new TextDecoder('utf-8', { fatal: false }).decode(Buffer.concat(chunks));
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

@@ -56,3 +56,35 @@ describe.each([3, 40])('enqueue of %i jobs', (count) => {
     }
   });
 });
+
+describe('enqueue when Redis blips', () => {
+  it('retries in place: jobs added while the connection is being re-established are in Redis', async () => {
+    // Reconnects 10 ms after a drop, sooner than the first retry (50 ms).
+    const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy: () => 10 });
+    const flaky = createDeliveryQueue({ connection, prefix });
+    try {
+      await flaky.queue.waitUntilReady();
+      const jobs = jobsOf(2);
+      // Dropped and reconnecting: a command sent now fails at once (no offline queue).
+      connection.disconnect(true);
+      await expect(connection.ping()).rejects.toThrow();
+      await flaky.enqueue(jobs);
+      for (const job of jobs) expect(await queue.queue.getJob(deliveryJobId(job))).toBeDefined();
+    } finally {
+      await flaky.close();
+      connection.disconnect();
+    }
+  });
+
+  it('gives up after its retries (150 ms) when Redis stays away, leaving the deliveries to the reconciler', async () => {
+    const connection = new Redis('redis://127.0.0.1:1', { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true, retryStrategy: () => null });
+    const gone = createDeliveryQueue({ connection, prefix });
+    const started = Date.now();
+    try {
+      await expect(gone.enqueue(jobsOf(1))).rejects.toThrow();
+      expect(Date.now() - started).toBeLessThan(1_500);
+    } finally {
+      connection.disconnect();
+    }
+  });
+});

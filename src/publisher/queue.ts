@@ -1,4 +1,5 @@
 import { Queue, type JobsOptions } from 'bullmq';
+import { ExponentialBackoff, handleAll, noJitterGenerator, retry } from 'cockatiel';
 import type { Redis } from 'ioredis';
 
 export const DELIVERY_QUEUE = 'deliveries';
@@ -60,6 +61,14 @@ const CHUNK = 500;
 const BULK_FROM = 16;
 
 /**
+ * A Redis blip (a reconnect, a failover, a full socket) is retried in place: 3 tries, 50 and 100 ms apart,
+ * so the deliveries go out now instead of after the reconciler's grace period. A longer outage is
+ * left to the reconciler, and the caller is not held up for long (the connection fails fast).
+ * Adding again is safe: a job id already in Redis is left as it is.
+ */
+const transient = retry(handleAll, { maxAttempts: 2, backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 400, generator: noJitterGenerator }) });
+
+/**
  * Creates the BullMQ queue of delivery jobs. `connection` should fail fast when Redis is down
  * (`enableOfflineQueue: false`) so callers never hang; Postgres keeps the truth and the reconciler repairs.
  */
@@ -76,8 +85,10 @@ export function createDeliveryQueue({ connection, prefix }: { connection: Redis;
         // 10-20 jobs on the two are within its noise, and a MULTI is one socket write. Nothing needs a
         // batch to be atomic: a job id is one attempt, and the reconciler completes a batch that
         // Redis dropped half-way.
-        if (chunk.length < BULK_FROM) await Promise.all(chunk.map((job) => queue.add(job.name, job.data, job.opts)));
-        else await queue.addBulk(chunk);
+        await transient.execute(async () => {
+          if (chunk.length < BULK_FROM) await Promise.all(chunk.map((job) => queue.add(job.name, job.data, job.opts)));
+          else await queue.addBulk(chunk);
+        });
       }
     },
     async close() {
