@@ -117,6 +117,14 @@ describe('benchmark harness (smoke run)', () => {
     expect(redisPerEvent).toBeGreaterThan(5);
   });
 
+  it('measures the client CPU of one POST: the gateway sender beside request() with and without a cockatiel timeout', { timeout: 60_000 }, async () => {
+    const { code, text } = await runScript('bench/http-client.ts', ['--count', '200', '--concurrency', '20', '--rounds', '1']);
+    expect(code, text).toBe(0);
+    const rows = [...text.matchAll(/^round 1 (gateway sender|request \+ cockatiel timeout|bare request, no deadline) +(\d+) us client CPU per POST, (\d+) POSTs\/s$/gm)];
+    expect(rows.map((row) => row[1])).toEqual(['gateway sender', 'request + cockatiel timeout', 'bare request, no deadline']);
+    for (const row of rows) expect(Number(row[2]) > 0 && Number(row[3]) > 0, row[0]).toBe(true);
+  });
+
   it('measures queueing jobs alone (add per job, addBulk, the gateway enqueue) at each batch size', { timeout: 60_000 }, async () => {
     const { code, text } = await runScript('bench/enqueue.ts', ['--seconds', '0.05']);
     expect(code, text).toBe(0);

@@ -43,7 +43,8 @@ const utf8 = new TextDecoder('utf-8', { fatal: false });
  * It speaks undici's dispatch interface: the response arrives as callbacks, with no stream, abort
  * signal or promise per request, and the deadline is one timer that aborts the request. Through
  * `request()` with a cockatiel timeout policy (an AbortController, listeners and a race per
- * attempt) the same POSTs cost 182-255 us of CPU each instead of 109-169 us (README, Performance).
+ * attempt) the same POSTs cost 252-297 us of client CPU each instead of 153-185 us, and bare
+ * `request()` with no deadline 194-215 us (`npx tsx bench/http-client.ts`, README Performance).
  */
 export function createHttpSender(options: HttpSenderOptions): HttpSender {
   const agent = new Agent({
