@@ -4,7 +4,7 @@
  */
 import { cpuMeter } from './cpu.ts';
 import type { Environment } from './environment.ts';
-import { closedLoop, errorKinds, openLoop, type PublishClient } from './load.ts';
+import { closedLoop, errorKinds, openLoop, pooledRate, type PublishClient } from './load.ts';
 import type { ReceiverProcess } from './receiver-process.ts';
 import { nowMs, pollUntil, summarize, type Summary } from './stats.ts';
 
@@ -68,6 +68,9 @@ export async function drainBacklog(options: {
   const seconds = (last - start) / 1000;
   return { events, expected, received, complete, seconds, perSecond: seconds > 0 ? received / seconds : 0, publishErrors: errorKinds(results), cpuPercent };
 }
+
+/** Deliveries per second over several drains together (received over their summed seconds), with their CPU. */
+export const pooledDrains = (drains: readonly DrainResult[]) => pooledRate(drains.map((drain) => ({ ...drain, count: drain.received })));
 
 export type EndToEndResult = {
   rate: number;

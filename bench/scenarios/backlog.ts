@@ -11,11 +11,11 @@
 import { execFileSync } from 'node:child_process';
 import { DEFAULT_TENANT_ID } from '../../src/db/index.ts';
 import { createEnvironment, registerEndpoint, type Environment } from '../lib/environment.ts';
-import { drainBacklog, type DrainResult } from '../lib/drain.ts';
-import { closedLoop, createPublishClient, makePayload, openLoop, pooledRate, type OpenLoopResult, type PublishClient } from '../lib/load.ts';
-import { startReceiverProcess, type ReceiverProcess } from '../lib/receiver-process.ts';
+import { drainBacklog, pooledDrains, type DrainResult } from '../lib/drain.ts';
+import { closedLoop, createPublishClient, makePayload, openLoop, type OpenLoopResult, type PublishClient } from '../lib/load.ts';
+import { startReceiverProcess } from '../lib/receiver-process.ts';
 import { check, type ScenarioResult } from '../lib/report.ts';
-import { nowMs, pollUntil, summarize, type Summary } from '../lib/stats.ts';
+import { nowMs, pollUntil, summarize } from '../lib/stats.ts';
 import type { ScenarioContext } from './context.ts';
 
 /** Above this publish p99 on empty tables the gateway is not keeping up with the offered rate. */
@@ -88,7 +88,7 @@ export async function backlogScenario(context: ScenarioContext): Promise<Scenari
       const own = turns.filter((turn) => turn.side === side);
       return {
         latencyMs: summarize(latencies[side]),
-        drain: pooledRate(own.map(({ drain }) => ({ ...drain, count: drain.received }))),
+        drain: pooledDrains(own.map(({ drain }) => drain)),
         complete: own.every(({ drain }) => drain.complete),
         rates: own.map(({ drain }) => Math.round(drain.perSecond)),
         p50s: own.map(({ publish }) => publish.latencyMs.p50.toFixed(1)),
@@ -135,16 +135,11 @@ export async function backlogScenario(context: ScenarioContext): Promise<Scenari
           pass: check(drainRatio >= 0.9, empty.complete, backlog.complete),
         },
       ],
-      details: { oldRows, insertSeconds, settleSeconds: settle, turns, pooled: { empty: summaryOf(empty), backlog: summaryOf(backlog) } },
+      details: { oldRows, insertSeconds, settleSeconds: settle, turns, pooled: { empty: { latencyMs: empty.latencyMs, drain: empty.drain }, backlog: { latencyMs: backlog.latencyMs, drain: backlog.drain } } },
     };
   } finally {
     for (const cleanup of cleanups) await cleanup().catch((error: unknown) => context.log(`cleanup failed: ${String(error)}`));
   }
-}
-
-/** What the JSON keeps of a pooled side. */
-function summaryOf(side: { latencyMs: Summary; drain: { perSecond: number; count: number; seconds: number } }) {
-  return { latencyMs: side.latencyMs, drain: side.drain };
 }
 
 /** Old succeeded deliveries, one event and one attempt each, written by set-based SQL in one transaction. */

@@ -10,8 +10,8 @@
  * back as its 30 s timeout ends, after the last round here: the three pairs take 20-30 s.)
  */
 import { createEnvironment, registerEndpoint } from '../lib/environment.ts';
-import { drainBacklog, type DrainResult } from '../lib/drain.ts';
-import { closedLoop, createPublishClient, pooledRate } from '../lib/load.ts';
+import { drainBacklog, pooledDrains, type DrainResult } from '../lib/drain.ts';
+import { closedLoop, createPublishClient } from '../lib/load.ts';
 import { startReceiverProcess } from '../lib/receiver-process.ts';
 import { check, type ScenarioResult } from '../lib/report.ts';
 import { pidsNamed } from '../lib/cpu.ts';
@@ -21,9 +21,6 @@ import type { ScenarioContext } from './context.ts';
 const HEALTHY = 9;
 /** Rounds of each kind (without the bad endpoint, then with it). */
 const ROUNDS = 3;
-
-/** Healthy deliveries per second over several drains together. */
-const pooledDrains = (drains: readonly DrainResult[]) => pooledRate(drains.map((drain) => ({ ...drain, count: drain.received })));
 
 /** Runs the isolation scenario in a fresh environment; the bad endpoint's timeout is 30 s scaled (at least 1 s). */
 export async function isolationScenario(context: ScenarioContext): Promise<ScenarioResult> {

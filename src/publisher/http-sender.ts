@@ -35,6 +35,12 @@ class BodyLimitReached extends Error {}
 
 const utf8 = new TextDecoder('utf-8', { fatal: false });
 
+/** The kept body as text (a typical answer is one chunk: decoded without copying). */
+function decode(chunks: readonly Buffer[]): string {
+  if (chunks.length === 0) return '';
+  return utf8.decode(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
+}
+
 /**
  * Creates the delivery HTTP client: keep-alive connections per origin (undici `Agent`), a hard
  * per-attempt deadline covering connect, headers and body, redirects never followed, and only the
@@ -70,7 +76,7 @@ export function createHttpSender(options: HttpSenderOptions): HttpSender {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        resolve({ status, retryAfter, location, body: chunks.length === 0 ? '' : utf8.decode(Buffer.concat(chunks)), failure });
+        resolve({ status, retryAfter, location, body: decode(chunks), failure });
       };
       const timer = setTimeout(() => {
         const error = new DeadlineExceeded(`no response within ${options.timeoutMs} ms`);
@@ -122,16 +128,10 @@ export function createHttpSender(options: HttpSenderOptions): HttpSender {
   }
 
   async function send(outgoing: OutgoingRequest): Promise<AttemptOutcome> {
-    const refused = options.guard.checkUrl(outgoing.url);
-    if (refused) return { ok: false, reason: 'invalid_target', durationMs: 0, message: refused };
-    let target: URL;
-    try {
-      target = new URL(outgoing.url);
-    } catch (error) {
-      return networkFailure(error, 0, options.timeoutMs);
-    }
+    const target = options.guard.parseTarget(outgoing.url);
+    if (!target.ok) return { ok: false, reason: 'invalid_target', durationMs: 0, message: target.refused };
     const started = options.clock.now();
-    const { status, retryAfter, location, body, failure } = await exchange(target, outgoing);
+    const { status, retryAfter, location, body, failure } = await exchange(target.url, outgoing);
     const durationMs = Math.max(0, options.clock.now() - started);
     if (status === undefined) return networkFailure(failure, durationMs, options.timeoutMs);
     // When the status arrived but the body did not finish, judge by the status and note the body error.

@@ -123,9 +123,14 @@ export class BlockedTargetError extends Error {
 
 type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
 
+/** A target URL, parsed, that may be used; or why it may not. */
+export type TargetCheck = { ok: true; url: URL } | { ok: false; refused: string };
+
 export type TargetGuard = {
   /** Why this URL may not be used (scheme, or an IP literal in a blocked range); undefined when it may. */
   checkUrl(url: string): string | undefined;
+  /** The same check, returning the parsed URL when it may be used (one parse for the sender). */
+  parseTarget(url: string): TargetCheck;
   /** A `net.connect` lookup that refuses hostnames resolving to any blocked address. */
   lookup: (hostname: string, options: { all?: boolean; family?: number | string }, callback: LookupCallback) => void;
 };
@@ -144,20 +149,27 @@ export function createTargetGuard(options: {
   const resolve = options.resolve ?? systemResolver;
   const check = (ip: string) => (options.allowPrivateTargets ? undefined : blockedReason(ip, allowed));
 
+  function parseTarget(url: string): TargetCheck {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      return { ok: false, refused: 'not a URL' };
+    }
+    if (options.httpsOnly && parsed.protocol !== 'https:') return { ok: false, refused: 'only https targets are allowed (HTTPS_ONLY)' };
+    const host = parsed.hostname.replace(/^\[|\]$/g, '');
+    const reason = isIP(host) === 0 ? undefined : check(host);
+    return reason
+      ? { ok: false, refused: `target address ${host} is ${reason}; set ALLOW_PRIVATE_TARGETS=true or ALLOWED_TARGET_CIDRS to permit it` }
+      : { ok: true, url: parsed };
+  }
+
   return {
     checkUrl(url) {
-      let parsed: URL;
-      try {
-        parsed = new URL(url);
-      } catch {
-        return 'not a URL';
-      }
-      if (options.httpsOnly && parsed.protocol !== 'https:') return 'only https targets are allowed (HTTPS_ONLY)';
-      const host = parsed.hostname.replace(/^\[|\]$/g, '');
-      if (isIP(host) === 0) return undefined;
-      const reason = check(host);
-      return reason ? `target address ${host} is ${reason}; set ALLOW_PRIVATE_TARGETS=true or ALLOWED_TARGET_CIDRS to permit it` : undefined;
+      const target = parseTarget(url);
+      return target.ok ? undefined : target.refused;
     },
+    parseTarget,
     lookup(hostname, lookupOptions, callback) {
       resolve(hostname).then(
         (addresses) => {
