@@ -10,19 +10,21 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { STOLEN_LABEL } from '../bench/lib/cpu.ts';
 import { STALL_LIMIT_LABEL } from '../bench/lib/stall-process.ts';
 
 type Row = { scenario: string; measure: string; value: number; unit: string; limit?: { label: string; value: number }; ratio?: number; target?: string; pass?: boolean };
 type Drain = { expected: number; received: number; complete: boolean; perSecond: number; publishErrors: Record<string, number> };
 type Summary = { count: number; p50: number; p99: number };
 type Stalls = { windowMs: number; p99: number; max: number; stalledShare: number };
+type Machine = { busyPercent: number; idlePercent: number; iowaitPercent: number; stealPercent: number };
 type Report = {
   scale: number;
   rows: Row[];
   problems: string[];
   scenarios: {
-    publish: { at200: { sent: number; ok: number; latencyMs: Summary; stalls: Stalls }; at1000: { sent: number; ok: number; latencyMs: Summary; stalls: Stalls }; max: { accepted: number; non2xx: number; slices: number[] }; bareInsert: { count: number; slices: number[] } };
-    delivery: { drain: Drain; latency: { undelivered: number; endToEndMs: Summary }; barePost: { perSecond: number }; memory: { api: { peakMb: number }; worker: { peakMb: number } } };
+    publish: { at200: { sent: number; ok: number; latencyMs: Summary; stalls: Stalls; machine: Machine }; at1000: { sent: number; ok: number; latencyMs: Summary; stalls: Stalls; machine: Machine }; max: { accepted: number; non2xx: number; slices: number[] }; bareInsert: { count: number; slices: number[] } };
+    delivery: { drain: Drain; latency: { undelivered: number; endToEndMs: Summary; machine: Machine }; barePost: { perSecond: number }; memory: { api: { peakMb: number }; worker: { peakMb: number } } };
     'fan-out': { endpoints: number; runs: { complete: boolean; received: number; ms: number }[] };
     backlog: { oldRows: number; turns: { side: string; drain: Drain }[] };
     isolation: { rounds: number; baseline: Drain[]; withBad: Drain[]; badEndpointRequests: number };
@@ -42,6 +44,12 @@ async function runScript(script: string, args: string[]): Promise<{ code: number
   return { code, text: output.join('') };
 }
 
+/** A phase's machine shares: the cores were busy some of the time, and the four shares cover all of it. */
+function expectMachineShares(machine: Machine): void {
+  expect(machine.busyPercent).toBeGreaterThan(0);
+  expect(machine.busyPercent + machine.idlePercent + machine.iowaitPercent + machine.stealPercent).toBeCloseTo(100, 0);
+}
+
 describe('benchmark harness (smoke run)', () => {
   it('runs every scenario against real gateway processes and writes a sane JSON result', { timeout: 240_000 }, async () => {
     const json = join(dir, 'result.json');
@@ -55,8 +63,8 @@ describe('benchmark harness (smoke run)', () => {
     expect(new Set(report.rows.map((row) => row.scenario))).toEqual(new Set(['publish', 'delivery', 'fan-out', 'backlog', 'isolation', 'memory']));
     for (const row of report.rows) {
       expect(Number.isFinite(row.value) && row.value > 0, `${row.scenario} ${row.measure} = ${row.value}`).toBe(true);
-      // Every limit is a rate or a latency, except the stall meter's, which may see no stall (checked below).
-      if (row.limit && row.limit.label !== STALL_LIMIT_LABEL) expect(row.limit.value, `${row.scenario} ${row.measure} limit`).toBeGreaterThan(0);
+      // Every limit is a rate or a latency, except the stall meter's, which may see no stall, and the host's steal, which may be none (both checked below).
+      if (row.limit && row.limit.label !== STALL_LIMIT_LABEL && row.limit.label !== STOLEN_LABEL) expect(row.limit.value, `${row.scenario} ${row.measure} limit`).toBeGreaterThan(0);
       if (row.target !== undefined) expect(typeof row.pass, `${row.scenario} ${row.measure} pass`).toBe('boolean');
     }
 
@@ -70,7 +78,12 @@ describe('benchmark harness (smoke run)', () => {
       expect(phase.stalls.p99).toBeGreaterThanOrEqual(0);
       expect(phase.stalls.max).toBeGreaterThanOrEqual(phase.stalls.p99);
       expect(phase.stalls.stalledShare).toBeGreaterThan(0);
+      // The machine meter ran beside it too: its shares of the cores add up to all of them.
+      expectMachineShares(phase.machine);
     }
+    const cores = report.rows.find((row) => row.measure === 'cores busy at 1,000/s (with delivery)');
+    expect(cores?.value).toBe(publish.at1000.machine.busyPercent);
+    expect(cores?.limit).toEqual({ label: STOLEN_LABEL, value: publish.at1000.machine.stealPercent });
     // The p99 rows show the stall meter's p99 of their own phase as their limit.
     const stallLimit = (measure: string) => report.rows.find((row) => row.scenario === 'publish' && row.measure === measure)?.limit;
     expect(stallLimit('p99 at 200/s')).toEqual({ label: STALL_LIMIT_LABEL, value: publish.at200.stalls.p99 });
@@ -87,6 +100,7 @@ describe('benchmark harness (smoke run)', () => {
       expect(drain.publishErrors).toEqual({});
     }
     expect(delivery.latency.undelivered).toBe(0);
+    expectMachineShares(delivery.latency.machine);
     expect(delivery.latency.endToEndMs.p50).toBeGreaterThan(0);
     expect(delivery.barePost.perSecond).toBeGreaterThan(0);
     // A Node process with the gateway loaded takes tens of MB; below that the sampling is broken.
@@ -112,6 +126,9 @@ describe('benchmark harness (smoke run)', () => {
     expect(text).toMatch(/run 1: p50 [\d.]+ p95 [\d.]+ p99 [\d.]+ max [\d.]+ ms; send lag max [\d.]+ ms; 200\/200 accepted/);
     expect(text).toMatch(/CPU, % of one core: api [\d.]+, worker [\d.]+, receiver [\d.]+, postgres [\d.]+, redis [\d.]+, loadGenerator [\d.]+/);
     expect(text).toMatch(/Postgres: [\d.]+ commits per event/);
+    expect(text).toMatch(/cores [\d.]+ % busy \(steal [\d.]+ %, iowait [\d.]+ %\)/);
+    // Per-statement times need pg_stat_statements in the server's shared_preload_libraries; without it the line says so.
+    expect(text).toMatch(/Postgres time per statement: ([\d.]+ us per event in all|pg_stat_statements is not loaded)/);
     // Each published event is queued and delivered through BullMQ's scripts: dozens of commands.
     const redisPerEvent = Number(/Redis: ([\d.]+) commands per event/.exec(text)?.[1]);
     expect(redisPerEvent).toBeGreaterThan(5);

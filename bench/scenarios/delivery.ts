@@ -7,6 +7,7 @@ import { createEnvironment, registerEndpoint, sampleRss } from '../lib/environme
 import { drainBacklog, endToEndLatency } from '../lib/drain.ts';
 import { barePostLatency, barePostRate, createPublishClient } from '../lib/load.ts';
 import { startReceiverProcess } from '../lib/receiver-process.ts';
+import { describeMachine, machineMeter } from '../lib/cpu.ts';
 import { describeStalls, startStallMeter } from '../lib/stall-process.ts';
 import { check, type ScenarioResult } from '../lib/report.ts';
 import type { ScenarioContext } from './context.ts';
@@ -60,9 +61,11 @@ export async function deliveryScenario(context: ScenarioContext): Promise<Scenar
     const drainStalls = await stallMeter.stop();
     context.log(`delivery: publish-to-receipt latency at 500/s for ${seconds}s`);
     await stallMeter.start();
+    const machine = machineMeter();
     const latency = await endToEndLatency({ client, receiver, type: 'bench.latency', rate: 500, seconds, timeoutMs: 30_000 });
+    const latencyMachine = machine.stop();
     const latencyStalls = await stallMeter.stop();
-    context.log(`delivery: during the drain ${describeStalls(drainStalls)}; at 500/s ${describeStalls(latencyStalls)}`);
+    context.log(`delivery: during the drain ${describeStalls(drainStalls)}; at 500/s ${describeStalls(latencyStalls)}, ${describeMachine(latencyMachine)}`);
     const memory = { api: api.stop(), worker: worker.stop() };
     const bareLatency = await barePostLatency(receiver.urls[0]!, 500, seconds);
     const ratio = drain.perSecond / bare.perSecond;
@@ -113,7 +116,7 @@ export async function deliveryScenario(context: ScenarioContext): Promise<Scenar
           pass: check(memory.worker.peakMb < MEMORY_LIMIT_MB),
         },
       ],
-      details: { workerConcurrency: concurrency, barePost: bare, drain: { ...drain, stalls: drainStalls }, latency: { ...latency, stalls: latencyStalls }, barePostLatencyMs: bareLatency, memory },
+      details: { workerConcurrency: concurrency, barePost: bare, drain: { ...drain, stalls: drainStalls }, latency: { ...latency, stalls: latencyStalls, machine: latencyMachine }, barePostLatencyMs: bareLatency, memory },
     };
   } finally {
     for (const cleanup of cleanups) await cleanup().catch((error: unknown) => context.log(`cleanup failed: ${String(error)}`));

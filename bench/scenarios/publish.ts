@@ -8,7 +8,7 @@ import { closedLoop, createBareInserter, createPublishClient, maxPublishRate, op
 import { startReceiverProcess } from '../lib/receiver-process.ts';
 import { describeStalls, STALL_LIMIT_LABEL, startStallMeter } from '../lib/stall-process.ts';
 import { check, type ScenarioResult } from '../lib/report.ts';
-import { cpuMeter, pidsNamed } from '../lib/cpu.ts';
+import { cpuMeter, describeMachine, machineMeter, pidsNamed, STOLEN_LABEL } from '../lib/cpu.ts';
 import type { ScenarioContext } from './context.ts';
 
 /** Connections autocannon keeps open, and loops in the bare insert limit. */
@@ -42,12 +42,19 @@ export async function publishScenario(context: ScenarioContext): Promise<Scenari
     context.log(`publish: open loop 200/s and 1,000/s for ${seconds}s each (after 1 s at that rate)`);
     // Each rate runs 1 s before its measured seconds (steady state, not the ramp from the previous phase).
     // Started from inside the loop (fire and forget): if the meter is gone, `stop()` below says so.
-    const measureStalls = () => void stallMeter.start().catch(() => {});
-    const at200 = await openLoop(200, seconds, (index) => client.publish('bench.publish', index), context.seconds(1), measureStalls);
+    // Beside them too: how busy the machine's cores were (near 100 %, requests queue for a core).
+    let machine = machineMeter();
+    const measureBeside = () => {
+      machine = machineMeter();
+      void stallMeter.start().catch(() => {});
+    };
+    const at200 = await openLoop(200, seconds, (index) => client.publish('bench.publish', index), context.seconds(1), measureBeside);
+    const machineAt200 = machine.stop();
     const stallsAt200 = await stallMeter.stop();
-    const at1000 = await openLoop(1000, seconds, (index) => client.publish('bench.publish', index), context.seconds(1), measureStalls);
+    const at1000 = await openLoop(1000, seconds, (index) => client.publish('bench.publish', index), context.seconds(1), measureBeside);
+    const machineAt1000 = machine.stop();
     const stallsAt1000 = await stallMeter.stop();
-    context.log(`publish: at 200/s ${describeStalls(stallsAt200)}; at 1,000/s ${describeStalls(stallsAt1000)}`);
+    context.log(`publish: at 200/s ${describeStalls(stallsAt200)}, ${describeMachine(machineAt200)}; at 1,000/s ${describeStalls(stallsAt1000)}, ${describeMachine(machineAt1000)}`);
     // The delivery worker is paused so it does not compete for the CPU: this measures the publish path.
     await environment.queue.pause();
     // The gateway's maximum and the bare insert limit take turns in slices (bare, gateway, bare, gateway,
@@ -104,6 +111,13 @@ export async function publishScenario(context: ScenarioContext): Promise<Scenari
         },
         {
           scenario: 'publish',
+          measure: 'cores busy at 1,000/s (with delivery)',
+          value: machineAt1000.busyPercent,
+          unit: '%',
+          limit: { label: STOLEN_LABEL, value: machineAt1000.stealPercent },
+        },
+        {
+          scenario: 'publish',
           measure: 'max events/s',
           value: max.perSecond,
           unit: '/s',
@@ -113,7 +127,7 @@ export async function publishScenario(context: ScenarioContext): Promise<Scenari
           pass: check(max.perSecond >= 2500, ratio >= 0.8, max.non2xx === 0, max.errors === 0),
         },
       ],
-      details: { at200: { ...strip(at200), stalls: stallsAt200 }, at1000: { ...strip(at1000), stalls: stallsAt1000 }, max: { ...max, commitsPerEvent }, bareInsert: bare, rowsWritten: rows, deliveryWorkerPausedDuringMax: true },
+      details: { at200: { ...strip(at200), stalls: stallsAt200, machine: machineAt200 }, at1000: { ...strip(at1000), stalls: stallsAt1000, machine: machineAt1000 }, max: { ...max, commitsPerEvent }, bareInsert: bare, rowsWritten: rows, deliveryWorkerPausedDuringMax: true },
     };
   } finally {
     for (const cleanup of cleanups) await cleanup().catch((error: unknown) => context.log(`cleanup failed: ${String(error)}`));
