@@ -19,6 +19,7 @@ import { cpuMeter, describeMachine, machineMeter, pidsNamed } from './lib/cpu.ts
 import { committedTransactions, createEnvironment, REDIS_URL, registerEndpoint, type Environment } from './lib/environment.ts';
 import { closedLoop, createPublishClient, openLoop, type OpenLoopResult, type PublishClient } from './lib/load.ts';
 import { startReceiverProcess } from './lib/receiver-process.ts';
+import { describeStatements, statementReader } from './lib/statements.ts';
 import { describeStalls, startStallMeter } from './lib/stall-process.ts';
 import { sleep } from './lib/stats.ts';
 
@@ -53,41 +54,6 @@ async function tableStats(environment: Environment): Promise<TableStats> {
 async function redisCalls(redis: Redis): Promise<Map<string, number>> {
   const info = await redis.info('commandstats');
   return new Map([...info.matchAll(/cmdstat_(\S+):calls=(\d+)/g)].map((match) => [match[1]!, Number(match[2])]));
-}
-
-type StatementTimes = Map<string, { calls: number; ms: number; rows: number }> | undefined;
-
-/**
- * Calls, execution time and rows of each statement run in the bench database, from
- * pg_stat_statements when the server loads it (`shared_preload_libraries`); undefined when it does not.
- */
-async function statementTimes(environment: Environment): Promise<StatementTimes> {
-  try {
-    await environment.sql`create extension if not exists pg_stat_statements`;
-    const rows = await environment.sql<{ query: string; calls: number; ms: number; rows: number }[]>`
-      select query, calls::float8 as calls, (total_exec_time + total_plan_time)::float8 as ms, rows::float8 as rows
-      from pg_stat_statements where dbid = (select oid from pg_database where datname = current_database())`;
-    return new Map(rows.map((row) => [row.query.replace(/\s+/g, ' ').trim(), row]));
-  } catch {
-    return undefined;
-  }
-}
-
-/** The statements that took the most time between two readings: time and calls per event, rows per call. */
-function describeStatements(before: StatementTimes, after: StatementTimes, events: number): string {
-  if (!before || !after) return 'pg_stat_statements is not loaded (shared_preload_libraries)';
-  const deltas = [...after]
-    .map(([query, now]) => {
-      const then = before.get(query) ?? { calls: 0, ms: 0, rows: 0 };
-      return { query, calls: now.calls - then.calls, ms: now.ms - then.ms, rows: now.rows - then.rows };
-    })
-    .filter((delta) => delta.calls > 0 && !delta.query.includes('pg_stat_statements'));
-  const totalUs = (deltas.reduce((sum, delta) => sum + delta.ms, 0) * 1000) / events;
-  const top = deltas
-    .sort((a, b) => b.ms - a.ms)
-    .slice(0, 4)
-    .map((delta) => `${((delta.ms * 1000) / events).toFixed(0)} us/event in ${perEvent(delta.calls, events)} calls/event of ${(delta.rows / delta.calls).toFixed(1)} rows ("${delta.query.slice(0, 70)}...")`);
-  return `${totalUs.toFixed(0)} us per event in all; ${top.join('; ')}`;
 }
 
 /** Write and read syscalls a process has made (`/proc/<pid>/io`). */
@@ -128,19 +94,21 @@ try {
   await closedLoop(500, 16, (index) => client.publish('bench.warmup', index));
   if (values.paused) await environment.queue.pause();
   const pids = { api: environment.api!.child.pid!, worker: environment.worker!.child.pid!, receiver: receiver.pid, loadGenerator: process.pid };
+  // Per-statement Postgres times, when the server loads pg_stat_statements (checked once).
+  const readStatements = await statementReader(environment.sql);
   console.log(`publishing ${rate}/s for ${seconds} s, ${runs} run(s)${values.paused ? ', delivery queue paused' : ''}`);
   for (let run = 1; run <= runs; run++) {
     const tablesBefore = await tableStats(environment);
     const commitsBefore = await committedTransactions(environment);
     const redisBefore = await redisCalls(redis);
     const syscallsBefore = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, syscalls(pid)]));
-    const statementsBefore = await statementTimes(environment);
+    const statementsBefore = await readStatements?.();
     const meter = cpuMeter({ api: () => [pids.api], worker: () => [pids.worker], receiver: () => [pids.receiver], postgres: () => pidsNamed('postgres'), redis: () => pidsNamed('redis-server') });
     const machine = machineMeter();
     const result = await openLoop(rate, seconds, (index) => client.publish('bench.diagnose', index), 1, () => void stallMeter.start().catch(() => {}));
     const cpu = meter.stop();
     const cores = machine.stop();
-    const statementsAfter = await statementTimes(environment);
+    const statementsAfter = await readStatements?.();
     const stalls = await stallMeter.stop();
     const events = result.sent;
     const io = Object.entries(pids).map(([name, pid]) => {
@@ -166,7 +134,7 @@ try {
     console.log(`  CPU, % of one core: ${Object.entries(cpu).map(([name, percent]) => `${name} ${percent}`).join(', ')}; ${describeMachine(cores)}`);
     console.log(`  syscalls per event (writes / reads): ${io.join(', ')}`);
     console.log(`  Postgres: ${commitsPerEvent} commits per event; sequential scans: ${scans.length === 0 ? 'none' : scans.join(', ')}`);
-    console.log(`  Postgres time per statement: ${describeStatements(statementsBefore, statementsAfter, events)}`);
+    console.log(`  Postgres time per statement: ${statementsBefore && statementsAfter ? describeStatements(statementsBefore, statementsAfter, events) : 'pg_stat_statements is not loaded (shared_preload_libraries)'}`);
     console.log(`  Redis: ${perEvent(redisTotal, events)} commands per event (${redisTop.join(', ')})`);
     console.log(`  windows with requests over ${slowMs} ms: ${slowWindows(result)}`);
   }
