@@ -4,7 +4,8 @@
  * per measured run, the latency, the CPU of each process, write/read syscalls per event, Postgres
  * commits per event and sequential scans per table, Redis commands per event, and the 50 ms
  * windows that held requests slower than `--slow`, and how late an idle process beside them woke
- * (bench/stall-meter.ts: the machine's share of the latency). It found the frozen sequential-scan plans of the
+ * (bench/stall-meter.ts: the machine's share of the latency) and how long the disk took to flush a
+ * write (bench/flush-meter.ts: the disk's share). It found the frozen sequential-scan plans of the
  * delivery path (README, Performance). Not part of `npm run bench`: no targets, no JSON.
  *
  *   npx tsx bench/diagnose.ts [--rate 1000] [--seconds 10] [--runs 2] [--slow 25] [--paused]
@@ -21,6 +22,7 @@ import { closedLoop, createPublishClient, openLoop, type OpenLoopResult, type Pu
 import { startReceiverProcess } from './lib/receiver-process.ts';
 import { describeStatements, statementReader } from './lib/statements.ts';
 import { describeStalls, startStallMeter } from './lib/stall-process.ts';
+import { describeFlushes, flushDirectory, startFlushMeter } from './lib/flush-process.ts';
 import { sleep } from './lib/stats.ts';
 
 const { values } = parseArgs({
@@ -84,6 +86,7 @@ const perEvent = (delta: number, events: number) => (delta / events).toFixed(2);
 const environment = await createEnvironment({ databaseName: values.database });
 const receiver = await startReceiverProcess();
 const stallMeter = await startStallMeter();
+const flushMeter = await startFlushMeter(await flushDirectory(environment.sql));
 const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
 let publisher: PublishClient | undefined;
 try {
@@ -105,11 +108,15 @@ try {
     const statementsBefore = await readStatements?.();
     const meter = cpuMeter({ api: () => [pids.api], worker: () => [pids.worker], receiver: () => [pids.receiver], postgres: () => pidsNamed('postgres'), redis: () => pidsNamed('redis-server') });
     const machine = machineMeter();
-    const result = await openLoop(rate, seconds, (index) => client.publish('bench.diagnose', index), 1, () => void stallMeter.start().catch(() => {}));
+    const result = await openLoop(rate, seconds, (index) => client.publish('bench.diagnose', index), 1, () => {
+      void stallMeter.start().catch(() => {});
+      void flushMeter.start().catch(() => {});
+    });
     const cpu = meter.stop();
     const cores = machine.stop();
     const statementsAfter = await readStatements?.();
     const stalls = await stallMeter.stop();
+    const flushes = await flushMeter.stop();
     const events = result.sent;
     const io = Object.entries(pids).map(([name, pid]) => {
       const now = syscalls(pid);
@@ -131,6 +138,7 @@ try {
     const { p50, p95, p99, max } = result.latencyMs;
     console.log(`\nrun ${run}: p50 ${p50.toFixed(1)} p95 ${p95.toFixed(1)} p99 ${p99.toFixed(1)} max ${max.toFixed(1)} ms; send lag max ${result.maxSendLagMs.toFixed(1)} ms; ${result.ok}/${events} accepted`);
     console.log(`  ${describeStalls(stalls)}`);
+    console.log(`  ${describeFlushes(flushes)}`);
     console.log(`  CPU, % of one core: ${Object.entries(cpu).map(([name, percent]) => `${name} ${percent}`).join(', ')}; ${describeMachine(cores)}`);
     console.log(`  syscalls per event (writes / reads): ${io.join(', ')}`);
     console.log(`  Postgres: ${commitsPerEvent} commits per event; sequential scans: ${scans.length === 0 ? 'none' : scans.join(', ')}`);
@@ -143,5 +151,6 @@ try {
   redis.disconnect();
   await receiver.stop();
   await stallMeter.close();
+  await flushMeter.close();
   await environment.close();
 }

@@ -19,6 +19,10 @@ export async function statementReader(sql: postgres.Sql): Promise<(() => Promise
     return new Map(rows.map((row) => [row.query.replace(/\s+/g, ' ').trim(), row]));
   };
   try {
+    // Asked first, so a server that does not load it gets no failing query (an ERROR in its log) per run.
+    const [loaded] = await sql<{ loaded: boolean }[]>`
+      select 'pg_stat_statements' = any(string_to_array(replace(current_setting('shared_preload_libraries'), ' ', ''), ',')) as loaded`;
+    if (!loaded?.loaded) return undefined;
     await sql`create extension if not exists pg_stat_statements`;
     await read();
     return read;

@@ -9,6 +9,7 @@ import { barePostLatency, barePostRate, createPublishClient } from '../lib/load.
 import { startReceiverProcess } from '../lib/receiver-process.ts';
 import { describeMachine, machineMeter } from '../lib/cpu.ts';
 import { describeStalls, startStallMeter } from '../lib/stall-process.ts';
+import { describeFlushes, flushDirectory, startFlushMeter } from '../lib/flush-process.ts';
 import { check, type ScenarioResult } from '../lib/report.ts';
 import type { ScenarioContext } from './context.ts';
 
@@ -33,6 +34,9 @@ export async function deliveryScenario(context: ScenarioContext): Promise<Scenar
     // How late an idle process woke during each timed phase: a slow run on a stalling machine shows it.
     const stallMeter = await startStallMeter();
     cleanups.unshift(() => stallMeter.close());
+    // And how long the disk took to flush a write while publishing at 500/s (each publish waits for its commit's flush).
+    const flushMeter = await startFlushMeter(await flushDirectory(environment.sql));
+    cleanups.unshift(() => flushMeter.close());
 
     context.log(`delivery: bare undici limit (${events} signed POSTs, ${concurrency} in flight)`);
     const bare = await barePostRate(receiver.urls[0]!, events, concurrency);
@@ -61,11 +65,13 @@ export async function deliveryScenario(context: ScenarioContext): Promise<Scenar
     const drainStalls = await stallMeter.stop();
     context.log(`delivery: publish-to-receipt latency at 500/s for ${seconds}s`);
     await stallMeter.start();
+    await flushMeter.start();
     const machine = machineMeter();
     const latency = await endToEndLatency({ client, receiver, type: 'bench.latency', rate: 500, seconds, timeoutMs: 30_000 });
     const latencyMachine = machine.stop();
     const latencyStalls = await stallMeter.stop();
-    context.log(`delivery: during the drain ${describeStalls(drainStalls)}; at 500/s ${describeStalls(latencyStalls)}, ${describeMachine(latencyMachine)}`);
+    const latencyFlushes = await flushMeter.stop();
+    context.log(`delivery: during the drain ${describeStalls(drainStalls)}; at 500/s ${describeStalls(latencyStalls)}, ${describeMachine(latencyMachine)}, ${describeFlushes(latencyFlushes)}`);
     const memory = { api: api.stop(), worker: worker.stop() };
     const bareLatency = await barePostLatency(receiver.urls[0]!, 500, seconds);
     const ratio = drain.perSecond / bare.perSecond;
@@ -116,7 +122,7 @@ export async function deliveryScenario(context: ScenarioContext): Promise<Scenar
           pass: check(memory.worker.peakMb < MEMORY_LIMIT_MB),
         },
       ],
-      details: { workerConcurrency: concurrency, barePost: bare, drain: { ...drain, stalls: drainStalls }, latency: { ...latency, stalls: latencyStalls, machine: latencyMachine }, barePostLatencyMs: bareLatency, memory },
+      details: { workerConcurrency: concurrency, barePost: bare, drain: { ...drain, stalls: drainStalls }, latency: { ...latency, stalls: latencyStalls, machine: latencyMachine, flushes: latencyFlushes }, barePostLatencyMs: bareLatency, memory },
     };
   } finally {
     for (const cleanup of cleanups) await cleanup().catch((error: unknown) => context.log(`cleanup failed: ${String(error)}`));

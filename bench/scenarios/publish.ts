@@ -7,6 +7,7 @@ import { committedTransactions, createEnvironment, registerEndpoint } from '../l
 import { closedLoop, createBareInserter, createPublishClient, maxPublishRate, openLoop, pooledRate, type BareRate, type MaxRateResult } from '../lib/load.ts';
 import { startReceiverProcess } from '../lib/receiver-process.ts';
 import { describeStalls, STALL_LIMIT_LABEL, startStallMeter } from '../lib/stall-process.ts';
+import { describeFlushes, FLUSH_LIMIT_LABEL, flushDirectory, startFlushMeter } from '../lib/flush-process.ts';
 import { check, type ScenarioResult } from '../lib/report.ts';
 import { cpuMeter, describeMachine, machineMeter, pidsNamed, STOLEN_LABEL } from '../lib/cpu.ts';
 import type { ScenarioContext } from './context.ts';
@@ -37,6 +38,9 @@ export async function publishScenario(context: ScenarioContext): Promise<Scenari
     // Beside each latency phase: how late an idle process woke on the machine meanwhile (its share of the tail).
     const stallMeter = await startStallMeter();
     cleanups.unshift(() => stallMeter.close());
+    // And how long the disk took to flush a write meanwhile: every publish waits for its commit's flush.
+    const flushMeter = await startFlushMeter(await flushDirectory(environment.sql));
+    cleanups.unshift(() => flushMeter.close());
     await closedLoop(context.count(500, 30), 16, (index) => client.publish('bench.warmup', index));
 
     context.log(`publish: open loop 200/s and 1,000/s for ${seconds}s each (after 1 s at that rate)`);
@@ -47,14 +51,18 @@ export async function publishScenario(context: ScenarioContext): Promise<Scenari
     const measureBeside = () => {
       machine = machineMeter();
       void stallMeter.start().catch(() => {});
+      void flushMeter.start().catch(() => {});
     };
     const at200 = await openLoop(200, seconds, (index) => client.publish('bench.publish', index), context.seconds(1), measureBeside);
     const machineAt200 = machine.stop();
     const stallsAt200 = await stallMeter.stop();
+    const flushesAt200 = await flushMeter.stop();
     const at1000 = await openLoop(1000, seconds, (index) => client.publish('bench.publish', index), context.seconds(1), measureBeside);
     const machineAt1000 = machine.stop();
     const stallsAt1000 = await stallMeter.stop();
-    context.log(`publish: at 200/s ${describeStalls(stallsAt200)}, ${describeMachine(machineAt200)}; at 1,000/s ${describeStalls(stallsAt1000)}, ${describeMachine(machineAt1000)}`);
+    const flushesAt1000 = await flushMeter.stop();
+    context.log(`publish: at 200/s ${describeStalls(stallsAt200)}, ${describeMachine(machineAt200)}, ${describeFlushes(flushesAt200)}`);
+    context.log(`publish: at 1,000/s ${describeStalls(stallsAt1000)}, ${describeMachine(machineAt1000)}, ${describeFlushes(flushesAt1000)}`);
     // The delivery worker is paused so it does not compete for the CPU: this measures the publish path.
     await environment.queue.pause();
     // The gateway's maximum and the bare insert limit take turns in slices (bare, gateway, bare, gateway,
@@ -118,6 +126,13 @@ export async function publishScenario(context: ScenarioContext): Promise<Scenari
         },
         {
           scenario: 'publish',
+          measure: 'disk flush wait p99 at 1,000/s',
+          value: flushesAt1000.waitP99,
+          unit: 'ms',
+          limit: { label: FLUSH_LIMIT_LABEL, value: flushesAt1000.max },
+        },
+        {
+          scenario: 'publish',
           measure: 'max events/s',
           value: max.perSecond,
           unit: '/s',
@@ -127,7 +142,7 @@ export async function publishScenario(context: ScenarioContext): Promise<Scenari
           pass: check(max.perSecond >= 2500, ratio >= 0.8, max.non2xx === 0, max.errors === 0),
         },
       ],
-      details: { at200: { ...strip(at200), stalls: stallsAt200, machine: machineAt200 }, at1000: { ...strip(at1000), stalls: stallsAt1000, machine: machineAt1000 }, max: { ...max, commitsPerEvent }, bareInsert: bare, rowsWritten: rows, deliveryWorkerPausedDuringMax: true },
+      details: { at200: { ...strip(at200), stalls: stallsAt200, machine: machineAt200, flushes: flushesAt200 }, at1000: { ...strip(at1000), stalls: stallsAt1000, machine: machineAt1000, flushes: flushesAt1000 }, max: { ...max, commitsPerEvent }, bareInsert: bare, rowsWritten: rows, deliveryWorkerPausedDuringMax: true },
     };
   } finally {
     for (const cleanup of cleanups) await cleanup().catch((error: unknown) => context.log(`cleanup failed: ${String(error)}`));
