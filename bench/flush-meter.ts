@@ -1,6 +1,6 @@
 /**
  * Flush meter for the benchmarks, run as its own process (see bench/lib/flush-process.ts): every
- * 20 ms it writes 8 kB to a file on the disk of Postgres' data directory and waits for `fdatasync`,
+ * 50 ms it writes 8 kB to a file on the disk of Postgres' data directory and waits for `fdatasync`,
  * the call with which Postgres makes a commit durable (`wal_sync_method = fdatasync`, Linux's
  * default). A publish is answered after its commit is on disk, so while a flush takes 400 ms no
  * durable write, the gateway's or anyone's, is answered sooner: that part of a latency is the disk's.
@@ -11,7 +11,7 @@ import { closeSync, fdatasyncSync, openSync, unlinkSync, writeSync } from 'node:
 
 type Command = { id: number; cmd: 'start' | 'stop' };
 
-const INTERVAL_MS = 20;
+const INTERVAL_MS = 50;
 const BLOCK = Buffer.alloc(8192, 0x5a);
 
 const path = process.env.BENCH_FLUSH_FILE;

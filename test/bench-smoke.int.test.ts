@@ -52,7 +52,7 @@ function expectMachineShares(machine: Machine): void {
   expect(machine.busyPercent + machine.idlePercent + machine.iowaitPercent + machine.stealPercent).toBeCloseTo(100, 0);
 }
 
-/** The flush meter ran beside a phase: it flushed every 20 ms or so, each flush took time, and the p99 wait is within the longest. */
+/** The flush meter ran beside a phase: it flushed every 50 ms or so, each flush took time, and the p99 wait is within the longest. */
 function expectFlushes(flushes: Flushes): void {
   expect(flushes.windowMs).toBeGreaterThan(100);
   expect(flushes.count).toBeGreaterThan(2);
