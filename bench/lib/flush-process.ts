@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Sql } from 'postgres';
 import { startBenchChild } from './child-process.ts';
-import { round } from './stats.ts';
+import { median, round } from './stats.ts';
 import { stallQuantile } from './stall-process.ts';
 
 /**
@@ -28,7 +28,7 @@ export function summarizeFlushes(flushes: readonly number[], windowMs: number, d
   return {
     windowMs: round(windowMs, 0),
     count: sorted.length,
-    p50: round(sorted[Math.floor((sorted.length - 1) / 2)] ?? 0, 3),
+    p50: round(sorted.length > 0 ? median(flushes) : 0, 3),
     waitP99: round(stallQuantile(flushes, windowMs, 0.01), 3),
     max: round(sorted[sorted.length - 1] ?? 0, 2),
     over10ms: sorted.filter((flush) => flush > 10).length,

@@ -4,9 +4,10 @@
  *
  * Two environments run side by side, each with its own database and gateway processes: one with
  * the old rows, one without. Their turns alternate (empty, old rows, old rows, empty, empty, old
- * rows) and each side is pooled over its three turns, so a drift of the machine's speed lands on both
- * sides instead of on whichever ran during it. (Measured a minute apart, before and after the bulk
- * load, two empty runs of the same run read 4,299 and 2,844/s: more than the 10 % being judged.)
+ * rows) and each side is pooled over its three turns (its publish p50: the median of its turns' p50s),
+ * so a drift of the machine's speed lands on both sides instead of on whichever ran during it.
+ * (Measured a minute apart, before and after the bulk load, two empty runs of the same run read
+ * 4,299 and 2,844/s: more than the 10 % being judged.)
  */
 import { execFileSync } from 'node:child_process';
 import { DEFAULT_TENANT_ID } from '../../src/db/index.ts';
@@ -15,7 +16,7 @@ import { drainBacklog, pooledDrains, type DrainResult } from '../lib/drain.ts';
 import { closedLoop, createPublishClient, makePayload, openLoop, type OpenLoopResult, type PublishClient } from '../lib/load.ts';
 import { startReceiverProcess } from '../lib/receiver-process.ts';
 import { check, type ScenarioResult } from '../lib/report.ts';
-import { nowMs, pollUntil, summarize } from '../lib/stats.ts';
+import { median, nowMs, pollUntil, summarize } from '../lib/stats.ts';
 import type { ScenarioContext } from './context.ts';
 
 /** Above this publish p99 on empty tables the gateway is not keeping up with the offered rate. */
@@ -70,6 +71,10 @@ export async function backlogScenario(context: ScenarioContext): Promise<Scenari
     const latencies: Record<Side, number[]> = { empty: [], backlog: [] };
     for (const [index, side] of TURNS.entries()) {
       context.log(`backlog: turn ${index + 1} of ${TURNS.length}, ${side === 'empty' ? 'empty tables' : `${oldRows} old rows`} (1,000/s for ${seconds}s after ${settle}s at that rate, drain ${events})`);
+      // The side's tables are analyzed first, as autovacuum would on a server that runs it (this
+      // machine's does not): the old rows were analyzed after their bulk load, and the empty side's
+      // tables, grown by the turns before, were planned as the few rows they held when first used.
+      await sides[side].environment.sql`analyze`;
       const { results, ...publish } = await openLoop(1000, seconds, (sequence) => sides[side].client.publish(`bench.publish-${index}`, sequence), settle);
       for (const { intendedAt, result } of results) latencies[side].push(result.endedAt - intendedAt);
       const drain = await drainBacklog({
@@ -91,22 +96,25 @@ export async function backlogScenario(context: ScenarioContext): Promise<Scenari
         drain: pooledDrains(own.map(({ drain }) => drain)),
         complete: own.every(({ drain }) => drain.complete),
         rates: own.map(({ drain }) => Math.round(drain.perSecond)),
-        p50s: own.map(({ publish }) => publish.latencyMs.p50.toFixed(1)),
+        p50s: own.map(({ publish }) => publish.latencyMs.p50),
+        // The median of the turns' p50s: one turn in a slow spell of the machine does not decide the
+        // side, while a cost of the old rows slows every turn of theirs and moves it too.
+        p50: median(own.map(({ publish }) => publish.latencyMs.p50)),
       };
     };
     const empty = pooled('empty');
     const backlog = pooled('backlog');
-    context.log(`backlog: drain/s empty ${empty.rates.join(', ')}, old rows ${backlog.rates.join(', ')}; publish p50 ms empty ${empty.p50s.join(', ')}, old rows ${backlog.p50s.join(', ')}`);
-    const latencyRatio = backlog.latencyMs.p50 / empty.latencyMs.p50;
+    context.log(`backlog: drain/s empty ${empty.rates.join(', ')}, old rows ${backlog.rates.join(', ')}; publish p50 ms empty ${empty.p50s.map((p50) => p50.toFixed(1)).join(', ')}, old rows ${backlog.p50s.map((p50) => p50.toFixed(1)).join(', ')}`);
+    const latencyRatio = backlog.p50 / empty.p50;
     const drainRatio = backlog.drain.perSecond / empty.drain.perSecond;
     return {
       rows: [
         {
           scenario: 'backlog',
-          measure: `publish p50 at 1,000/s, ${oldRows} old rows`,
-          value: backlog.latencyMs.p50,
+          measure: `publish p50 at 1,000/s (median of 3 turns), ${oldRows} old rows`,
+          value: backlog.p50,
           unit: 'ms',
-          limit: { label: 'empty tables', value: empty.latencyMs.p50 },
+          limit: { label: 'empty tables', value: empty.p50 },
           ratio: latencyRatio,
           target: '<= 110 % (empty p99 < 100 ms)',
           // What the table size can cost (a deeper index, a plan that scans) slows every publish, so
@@ -135,7 +143,7 @@ export async function backlogScenario(context: ScenarioContext): Promise<Scenari
           pass: check(drainRatio >= 0.9, empty.complete, backlog.complete),
         },
       ],
-      details: { oldRows, insertSeconds, settleSeconds: settle, turns, pooled: { empty: { latencyMs: empty.latencyMs, drain: empty.drain }, backlog: { latencyMs: backlog.latencyMs, drain: backlog.drain } } },
+      details: { oldRows, insertSeconds, settleSeconds: settle, turns, pooled: { empty: { latencyMs: empty.latencyMs, turnP50s: empty.p50s, p50: empty.p50, drain: empty.drain }, backlog: { latencyMs: backlog.latencyMs, turnP50s: backlog.p50s, p50: backlog.p50, drain: backlog.drain } } },
     };
   } finally {
     for (const cleanup of cleanups) await cleanup().catch((error: unknown) => context.log(`cleanup failed: ${String(error)}`));
