@@ -16,13 +16,14 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
-import { cpuMeter, describeMachine, machineMeter, pidsNamed } from './lib/cpu.ts';
+import { cpuMeter, describeMachine, pidsNamed } from './lib/cpu.ts';
 import { committedTransactions, createEnvironment, REDIS_URL, registerEndpoint, type Environment } from './lib/environment.ts';
 import { closedLoop, createPublishClient, openLoop, type OpenLoopResult, type PublishClient } from './lib/load.ts';
 import { startReceiverProcess } from './lib/receiver-process.ts';
 import { describeStatements, statementReader } from './lib/statements.ts';
-import { describeStalls, startStallMeter } from './lib/stall-process.ts';
-import { describeFlushes, flushDirectory, startFlushMeter } from './lib/flush-process.ts';
+import { describeStalls } from './lib/stall-process.ts';
+import { describeFlushes } from './lib/flush-process.ts';
+import { startPhaseMeters } from './lib/phase-meters.ts';
 import { sleep } from './lib/stats.ts';
 
 const { values } = parseArgs({
@@ -85,8 +86,7 @@ const perEvent = (delta: number, events: number) => (delta / events).toFixed(2);
 
 const environment = await createEnvironment({ databaseName: values.database });
 const receiver = await startReceiverProcess();
-const stallMeter = await startStallMeter();
-const flushMeter = await startFlushMeter(await flushDirectory(environment.sql));
+const meters = await startPhaseMeters(environment.sql);
 const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
 let publisher: PublishClient | undefined;
 try {
@@ -107,16 +107,10 @@ try {
     const syscallsBefore = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, syscalls(pid)]));
     const statementsBefore = await readStatements?.();
     const meter = cpuMeter({ api: () => [pids.api], worker: () => [pids.worker], receiver: () => [pids.receiver], postgres: () => pidsNamed('postgres'), redis: () => pidsNamed('redis-server') });
-    const machine = machineMeter();
-    const result = await openLoop(rate, seconds, (index) => client.publish('bench.diagnose', index), 1, () => {
-      void stallMeter.start().catch(() => {});
-      void flushMeter.start().catch(() => {});
-    });
+    const result = await openLoop(rate, seconds, (index) => client.publish('bench.diagnose', index), 1, () => void meters.begin().catch(() => {}));
     const cpu = meter.stop();
-    const cores = machine.stop();
+    const { stalls, flushes, machine: cores } = await meters.end();
     const statementsAfter = await readStatements?.();
-    const stalls = await stallMeter.stop();
-    const flushes = await flushMeter.stop();
     const events = result.sent;
     const io = Object.entries(pids).map(([name, pid]) => {
       const now = syscalls(pid);
@@ -150,7 +144,6 @@ try {
   await publisher?.close();
   redis.disconnect();
   await receiver.stop();
-  await stallMeter.close();
-  await flushMeter.close();
+  await meters.close();
   await environment.close();
 }

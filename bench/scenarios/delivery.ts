@@ -7,9 +7,8 @@ import { createEnvironment, registerEndpoint, sampleRss } from '../lib/environme
 import { drainBacklog, endToEndLatency } from '../lib/drain.ts';
 import { barePostLatency, barePostRate, createPublishClient } from '../lib/load.ts';
 import { startReceiverProcess } from '../lib/receiver-process.ts';
-import { describeMachine, machineMeter } from '../lib/cpu.ts';
-import { describeStalls, startStallMeter } from '../lib/stall-process.ts';
-import { describeFlushes, flushDirectory, startFlushMeter } from '../lib/flush-process.ts';
+import { describeStalls } from '../lib/stall-process.ts';
+import { describePhase, startPhaseMeters } from '../lib/phase-meters.ts';
 import { check, type ScenarioResult } from '../lib/report.ts';
 import type { ScenarioContext } from './context.ts';
 
@@ -31,12 +30,11 @@ export async function deliveryScenario(context: ScenarioContext): Promise<Scenar
     await registerEndpoint(environment, receiver.urls[0]!, ['bench.*']);
     const client = createPublishClient(environment.apiUrl);
     cleanups.unshift(() => client.close());
-    // How late an idle process woke during each timed phase: a slow run on a stalling machine shows it.
-    const stallMeter = await startStallMeter();
-    cleanups.unshift(() => stallMeter.close());
-    // And how long the disk took to flush a write while publishing at 500/s (each publish waits for its commit's flush).
-    const flushMeter = await startFlushMeter(await flushDirectory(environment.sql));
-    cleanups.unshift(() => flushMeter.close());
+    // Beside each timed phase: how late an idle process woke (a slow run on a stalling machine shows
+    // it), how long the disk took to flush a write (each publish waits for its commit's flush) and how
+    // busy the cores were.
+    const meters = await startPhaseMeters(environment.sql);
+    cleanups.unshift(() => meters.close());
 
     context.log(`delivery: bare undici limit (${events} signed POSTs, ${concurrency} in flight)`);
     const bare = await barePostRate(receiver.urls[0]!, events, concurrency);
@@ -49,7 +47,7 @@ export async function deliveryScenario(context: ScenarioContext): Promise<Scenar
     // The Postgres backends serving the bench database (the gateway's pools are open by now).
     const backends = await environment.sql<{ pid: number }[]>`select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`;
     const pids = { api: environment.api!.child.pid!, worker: environment.worker!.child.pid!, receiver: receiver.pid, postgres: backends.map((row) => row.pid) };
-    await stallMeter.start();
+    await meters.begin();
     const drain = await drainBacklog({
       environment,
       client,
@@ -62,16 +60,12 @@ export async function deliveryScenario(context: ScenarioContext): Promise<Scenar
       pids,
     });
     context.log(`delivery: ${Math.round(drain.perSecond)}/s; CPU while draining (% of one core): ${JSON.stringify(drain.cpuPercent, (_k, v: unknown) => (typeof v === 'number' ? Math.round(v) : v))}`);
-    const drainStalls = await stallMeter.stop();
+    const besideDrain = await meters.end();
     context.log(`delivery: publish-to-receipt latency at 500/s for ${seconds}s`);
-    await stallMeter.start();
-    await flushMeter.start();
-    const machine = machineMeter();
+    await meters.begin();
     const latency = await endToEndLatency({ client, receiver, type: 'bench.latency', rate: 500, seconds, timeoutMs: 30_000 });
-    const latencyMachine = machine.stop();
-    const latencyStalls = await stallMeter.stop();
-    const latencyFlushes = await flushMeter.stop();
-    context.log(`delivery: during the drain ${describeStalls(drainStalls)}; at 500/s ${describeStalls(latencyStalls)}, ${describeMachine(latencyMachine)}, ${describeFlushes(latencyFlushes)}`);
+    const besideLatency = await meters.end();
+    context.log(`delivery: during the drain ${describeStalls(besideDrain.stalls)}; at 500/s ${describePhase(besideLatency)}`);
     const memory = { api: api.stop(), worker: worker.stop() };
     const bareLatency = await barePostLatency(receiver.urls[0]!, 500, seconds);
     const ratio = drain.perSecond / bare.perSecond;
@@ -122,7 +116,7 @@ export async function deliveryScenario(context: ScenarioContext): Promise<Scenar
           pass: check(memory.worker.peakMb < MEMORY_LIMIT_MB),
         },
       ],
-      details: { workerConcurrency: concurrency, barePost: bare, drain: { ...drain, stalls: drainStalls }, latency: { ...latency, stalls: latencyStalls, machine: latencyMachine, flushes: latencyFlushes }, barePostLatencyMs: bareLatency, memory },
+      details: { workerConcurrency: concurrency, barePost: bare, drain: { ...drain, stalls: besideDrain.stalls }, latency: { ...latency, ...besideLatency }, barePostLatencyMs: bareLatency, memory },
     };
   } finally {
     for (const cleanup of cleanups) await cleanup().catch((error: unknown) => context.log(`cleanup failed: ${String(error)}`));

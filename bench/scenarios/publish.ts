@@ -6,10 +6,11 @@ import { DEFAULT_TENANT_ID } from '../../src/db/index.ts';
 import { committedTransactions, createEnvironment, registerEndpoint } from '../lib/environment.ts';
 import { closedLoop, createBareInserter, createPublishClient, maxPublishRate, openLoop, pooledRate, type BareRate, type MaxRateResult } from '../lib/load.ts';
 import { startReceiverProcess } from '../lib/receiver-process.ts';
-import { describeStalls, STALL_LIMIT_LABEL, startStallMeter } from '../lib/stall-process.ts';
-import { describeFlushes, FLUSH_LIMIT_LABEL, flushDirectory, startFlushMeter } from '../lib/flush-process.ts';
+import { STALL_LIMIT_LABEL } from '../lib/stall-process.ts';
+import { FLUSH_LIMIT_LABEL } from '../lib/flush-process.ts';
+import { describePhase, startPhaseMeters } from '../lib/phase-meters.ts';
 import { check, type ScenarioResult } from '../lib/report.ts';
-import { cpuMeter, describeMachine, machineMeter, pidsNamed, STOLEN_LABEL } from '../lib/cpu.ts';
+import { cpuMeter, pidsNamed, STOLEN_LABEL } from '../lib/cpu.ts';
 import type { ScenarioContext } from './context.ts';
 
 /** Connections autocannon keeps open, and loops in the bare insert limit. */
@@ -35,34 +36,23 @@ export async function publishScenario(context: ScenarioContext): Promise<Scenari
     await registerEndpoint(environment, receiver.urls[0]!, ['bench.*']);
     const client = createPublishClient(environment.apiUrl);
     cleanups.unshift(() => client.close());
-    // Beside each latency phase: how late an idle process woke on the machine meanwhile (its share of the tail).
-    const stallMeter = await startStallMeter();
-    cleanups.unshift(() => stallMeter.close());
-    // And how long the disk took to flush a write meanwhile: every publish waits for its commit's flush.
-    const flushMeter = await startFlushMeter(await flushDirectory(environment.sql));
-    cleanups.unshift(() => flushMeter.close());
+    // Beside each latency phase: how late an idle process woke on the machine meanwhile (its share of
+    // the tail), how long the disk took to flush a write (every publish waits for its commit's flush)
+    // and how busy the cores were (near 100 %, requests queue for a core).
+    const meters = await startPhaseMeters(environment.sql);
+    cleanups.unshift(() => meters.close());
     await closedLoop(context.count(500, 30), 16, (index) => client.publish('bench.warmup', index));
 
     context.log(`publish: open loop 200/s and 1,000/s for ${seconds}s each (after 1 s at that rate)`);
     // Each rate runs 1 s before its measured seconds (steady state, not the ramp from the previous phase).
-    // Started from inside the loop (fire and forget): if the meter is gone, `stop()` below says so.
-    // Beside them too: how busy the machine's cores were (near 100 %, requests queue for a core).
-    let machine = machineMeter();
-    const measureBeside = () => {
-      machine = machineMeter();
-      void stallMeter.start().catch(() => {});
-      void flushMeter.start().catch(() => {});
-    };
+    // The meters start from inside the loop (fire and forget): if one is gone, `end()` below says so.
+    const measureBeside = () => void meters.begin().catch(() => {});
     const at200 = await openLoop(200, seconds, (index) => client.publish('bench.publish', index), context.seconds(1), measureBeside);
-    const machineAt200 = machine.stop();
-    const stallsAt200 = await stallMeter.stop();
-    const flushesAt200 = await flushMeter.stop();
+    const besideAt200 = await meters.end();
     const at1000 = await openLoop(1000, seconds, (index) => client.publish('bench.publish', index), context.seconds(1), measureBeside);
-    const machineAt1000 = machine.stop();
-    const stallsAt1000 = await stallMeter.stop();
-    const flushesAt1000 = await flushMeter.stop();
-    context.log(`publish: at 200/s ${describeStalls(stallsAt200)}, ${describeMachine(machineAt200)}, ${describeFlushes(flushesAt200)}`);
-    context.log(`publish: at 1,000/s ${describeStalls(stallsAt1000)}, ${describeMachine(machineAt1000)}, ${describeFlushes(flushesAt1000)}`);
+    const besideAt1000 = await meters.end();
+    context.log(`publish: at 200/s ${describePhase(besideAt200)}`);
+    context.log(`publish: at 1,000/s ${describePhase(besideAt1000)}`);
     // The delivery worker is paused so it does not compete for the CPU: this measures the publish path.
     await environment.queue.pause();
     // The gateway's maximum and the bare insert limit take turns in slices (bare, gateway, bare, gateway,
@@ -105,7 +95,7 @@ export async function publishScenario(context: ScenarioContext): Promise<Scenari
       rows: [
         { scenario: 'publish', measure: 'p50 at 200/s', value: at200.latencyMs.p50, unit: 'ms' },
         { scenario: 'publish', measure: 'p95 at 200/s', value: at200.latencyMs.p95, unit: 'ms' },
-        { scenario: 'publish', measure: 'p99 at 200/s', value: at200.latencyMs.p99, unit: 'ms', limit: { label: STALL_LIMIT_LABEL, value: stallsAt200.p99 } },
+        { scenario: 'publish', measure: 'p99 at 200/s', value: at200.latencyMs.p99, unit: 'ms', limit: { label: STALL_LIMIT_LABEL, value: besideAt200.stalls.p99 } },
         { scenario: 'publish', measure: 'p50 at 1,000/s', value: at1000.latencyMs.p50, unit: 'ms' },
         { scenario: 'publish', measure: 'p95 at 1,000/s', value: at1000.latencyMs.p95, unit: 'ms' },
         {
@@ -113,23 +103,23 @@ export async function publishScenario(context: ScenarioContext): Promise<Scenari
           measure: 'p99 at 1,000/s',
           value: at1000.latencyMs.p99,
           unit: 'ms',
-          limit: { label: STALL_LIMIT_LABEL, value: stallsAt1000.p99 },
+          limit: { label: STALL_LIMIT_LABEL, value: besideAt1000.stalls.p99 },
           target: '< 25 ms',
           pass: check(at1000.latencyMs.p99 < 25, at1000.ok === at1000.sent),
         },
         {
           scenario: 'publish',
           measure: 'cores busy at 1,000/s (with delivery)',
-          value: machineAt1000.busyPercent,
+          value: besideAt1000.machine.busyPercent,
           unit: '%',
-          limit: { label: STOLEN_LABEL, value: machineAt1000.stealPercent },
+          limit: { label: STOLEN_LABEL, value: besideAt1000.machine.stealPercent },
         },
         {
           scenario: 'publish',
           measure: 'disk flush wait p99 at 1,000/s',
-          value: flushesAt1000.waitP99,
+          value: besideAt1000.flushes.waitP99,
           unit: 'ms',
-          limit: { label: FLUSH_LIMIT_LABEL, value: flushesAt1000.max },
+          limit: { label: FLUSH_LIMIT_LABEL, value: besideAt1000.flushes.max },
         },
         {
           scenario: 'publish',
@@ -142,7 +132,7 @@ export async function publishScenario(context: ScenarioContext): Promise<Scenari
           pass: check(max.perSecond >= 2500, ratio >= 0.8, max.non2xx === 0, max.errors === 0),
         },
       ],
-      details: { at200: { ...strip(at200), stalls: stallsAt200, machine: machineAt200, flushes: flushesAt200 }, at1000: { ...strip(at1000), stalls: stallsAt1000, machine: machineAt1000, flushes: flushesAt1000 }, max: { ...max, commitsPerEvent }, bareInsert: bare, rowsWritten: rows, deliveryWorkerPausedDuringMax: true },
+      details: { at200: { ...strip(at200), ...besideAt200 }, at1000: { ...strip(at1000), ...besideAt1000 }, max: { ...max, commitsPerEvent }, bareInsert: bare, rowsWritten: rows, deliveryWorkerPausedDuringMax: true },
     };
   } finally {
     for (const cleanup of cleanups) await cleanup().catch((error: unknown) => context.log(`cleanup failed: ${String(error)}`));
