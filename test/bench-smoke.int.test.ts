@@ -162,6 +162,21 @@ describe('benchmark harness (smoke run)', () => {
     for (const row of rows) expect(Number(row[2]) > 0 && Number(row[3]) > 0, row[0]).toBe(true);
   });
 
+  it('measures the api CPU per publish beside bare node:http servers (alone, + insert, + insert + enqueue)', { timeout: 120_000 }, async () => {
+    const { code, text } = await runScript('bench/api-cost.ts', ['--rate', '200', '--seconds', '1', '--rounds', '1', '--database', `wh_api_cost_smoke_${randomBytes(4).toString('hex')}`]);
+    expect(code, text).toBe(0);
+    const row = /^(round 1|median ) (gateway api|node:http \+ insert \+ enqueue|node:http \+ insert|node:http alone) +(\d+) us CPU per publish \(postgres (\d+) us, redis (\d+) us\), ([\d.]+) wakes, p50 ([\d.]+) p99 ([\d.]+) ms$/gm;
+    const rows = [...text.matchAll(row)];
+    const sides = ['gateway api', 'node:http + insert + enqueue', 'node:http + insert', 'node:http alone'];
+    expect(rows.map((match) => `${match[1]} ${match[2]}`)).toEqual([...sides.map((side) => `round 1 ${side}`), ...sides.map((side) => `median  ${side}`)]);
+    // Every server slept between requests; the ones that write rows used measurable CPU (a /proc tick is 10 ms).
+    for (const match of rows) expect(Number(match[6]), match[0]).toBeGreaterThan(0);
+    for (const match of rows.filter((row) => row[2] !== 'node:http alone')) expect(Number(match[3]), match[0]).toBeGreaterThan(0);
+    // The sides that write rows make Postgres work; parsing alone does not.
+    const postgres = (side: string) => Number(rows.find((match) => match[1] === 'median ' && match[2] === side)?.[4]);
+    expect(postgres('node:http + insert')).toBeGreaterThan(postgres('node:http alone'));
+  });
+
   it('measures queueing jobs alone (add per job, addBulk, the gateway enqueue) at each batch size', { timeout: 60_000 }, async () => {
     const { code, text } = await runScript('bench/enqueue.ts', ['--seconds', '0.05']);
     expect(code, text).toBe(0);

@@ -16,7 +16,6 @@ import { migrateDatabase } from '../../src/db/index.ts';
 import { DELIVERY_QUEUE } from '../../src/publisher/index.ts';
 import { deleteRedisPrefix } from '../../test/helpers/gateway.ts';
 import { waitStarted, type GatewayProcess } from '../../test/helpers/processes.ts';
-import { sleep } from './stats.ts';
 
 export const ADMIN_TOKEN = `bench-admin-${randomBytes(12).toString('hex')}`;
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -246,11 +245,11 @@ function spawnGateway(role: 'api' | 'worker', env: Record<string, string>, nodeA
 async function stopProcess(proc: GatewayProcess | undefined): Promise<void> {
   if (!proc) return;
   const stopped = proc.stop('SIGTERM');
-  const outcome = await Promise.race([stopped.then(() => 'exited' as const), sleep(15_000).then(() => 'late' as const)]);
-  if (outcome === 'late') {
-    proc.child.kill('SIGKILL');
-    await stopped;
-  }
+  // Unref'd: the deadline must not keep a finished bench script alive for 15 s after the process exited.
+  const late = setTimeout(() => proc.child.kill('SIGKILL'), 15_000);
+  late.unref();
+  await stopped;
+  clearTimeout(late);
 }
 
 /** Transactions committed in the environment's database so far (`pg_stat_database`). */

@@ -5,7 +5,7 @@
  */
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
-import postgres from 'postgres';
+import postgres, { type Sql } from 'postgres';
 import { Agent, request } from 'undici';
 import { DEFAULT_TENANT_ID } from '../../src/db/index.ts';
 import { cpuMeter, pidsNamed } from './cpu.ts';
@@ -176,6 +176,24 @@ export function pooledRate<T extends { seconds: number; count: number; cpuPercen
   return { seconds, count, perSecond: seconds > 0 ? count / seconds : 0, cpuPercent };
 }
 
+/**
+ * The rows of one publish, written the bare way: an event and one pending delivery to `endpointId`,
+ * in one statement (its own transaction); returns the delivery's id.
+ */
+export async function bareInsert(sql: Sql, endpointId: string, payloadJson: string): Promise<string> {
+  const [delivery] = await sql<{ id: string }[]>`
+    with ev as (
+      insert into events (tenant_id, type, payload, correlation_id)
+      values (${DEFAULT_TENANT_ID}, 'bench.bare', ${payloadJson}::jsonb, ${randomUUID()})
+      returning id, tenant_id, created_at
+    )
+    insert into deliveries (tenant_id, event_id, endpoint_id, next_attempt_at, created_at, updated_at)
+    select tenant_id, id, ${endpointId}, created_at, created_at, created_at from ev
+    returning id`;
+  if (!delivery) throw new Error('the bare insert wrote no delivery');
+  return delivery.id;
+}
+
 export type BareInserter = {
   /** Inserts for `seconds` with every loop busy; the Postgres processes' CPU is measured meanwhile. */
   run(seconds: number): Promise<BareRate>;
@@ -190,14 +208,7 @@ export type BareInserter = {
 export async function createBareInserter(databaseUrl: string, endpointId: string, concurrency: number, poolSize: number): Promise<BareInserter> {
   const sql = postgres(databaseUrl, { max: poolSize, onnotice: () => {} });
   let sequence = 0;
-  const insert = () => sql`
-    with ev as (
-      insert into events (tenant_id, type, payload, correlation_id)
-      values (${DEFAULT_TENANT_ID}, 'bench.bare', ${JSON.stringify(makePayload(sequence++))}::jsonb, ${randomUUID()})
-      returning id, tenant_id, created_at
-    )
-    insert into deliveries (tenant_id, event_id, endpoint_id, next_attempt_at, created_at, updated_at)
-    select tenant_id, id, ${endpointId}, created_at, created_at, created_at from ev`;
+  const insert = () => bareInsert(sql, endpointId, JSON.stringify(makePayload(sequence++)));
   try {
     await closedLoop(Math.min(200, concurrency * 4), concurrency, insert);
   } catch (error) {
