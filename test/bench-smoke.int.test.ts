@@ -172,9 +172,7 @@ describe('benchmark harness (smoke run)', () => {
     // Every server slept between requests; the ones that write rows used measurable CPU (a /proc tick is 10 ms).
     for (const match of rows) expect(Number(match[6]), match[0]).toBeGreaterThan(0);
     for (const match of rows.filter((row) => row[2] !== 'node:http alone')) expect(Number(match[3]), match[0]).toBeGreaterThan(0);
-    // The sides that write rows make Postgres work; parsing alone does not.
-    const postgres = (side: string) => Number(rows.find((match) => match[1] === 'median ' && match[2] === side)?.[4]);
-    expect(postgres('node:http + insert')).toBeGreaterThan(postgres('node:http alone'));
+    // Postgres' and Redis' CPU are the whole servers' (other test files share them), so they are only well formed here.
   });
 
   it('measures queueing jobs alone (add per job, addBulk, the gateway enqueue) at each batch size', { timeout: 60_000 }, async () => {
