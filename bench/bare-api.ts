@@ -10,7 +10,7 @@
  * over IPC once listening.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
@@ -27,7 +27,7 @@ const redis = mode === 'insert+enqueue' ? new Redis(process.env.REDIS_URL ?? '',
 const queue = redis ? createDeliveryQueue({ connection: redis, prefix: process.env.QUEUE_PREFIX ?? 'bare' }) : undefined;
 await queue?.queue.waitUntilReady();
 
-function answer(response: import('node:http').ServerResponse, status: number, body: unknown): void {
+function answer(response: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   response.end(text);
