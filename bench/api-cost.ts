@@ -17,6 +17,7 @@ import { startBenchChild, type BenchChild } from './lib/child-process.ts';
 import { cpuMeter, pidsNamed } from './lib/cpu.ts';
 import { createEnvironment, REDIS_URL, registerEndpoint, type Environment } from './lib/environment.ts';
 import { closedLoop, createPublishClient, openLoop, type PublishClient } from './lib/load.ts';
+import { positiveNumbers } from './lib/options.ts';
 import { median } from './lib/stats.ts';
 
 const { values } = parseArgs({
@@ -28,18 +29,14 @@ const { values } = parseArgs({
   },
   strict: true,
 });
-const rate = Number(values.rate);
-const seconds = Number(values.seconds);
-const rounds = Number(values.rounds);
-for (const [name, value] of Object.entries({ rate, seconds, rounds }))
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number`);
+const { rate, seconds, rounds } = positiveNumbers(values, ['rate', 'seconds', 'rounds']);
 
 type Side = { label: string; pid: number; client: PublishClient };
 type Cost = { serverUs: number; postgresUs: number; redisUs: number; wakes: number; p50: number; p99: number; ok: number; sent: number };
 
 /** How often a process has slept and been woken (`voluntary_ctxt_switches` in /proc/<pid>/status). */
 function wakes(pid: number): number {
-  return Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+  return Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
 }
 
 /** % of one core at `rate` requests per second, as microseconds per request. */

@@ -24,6 +24,7 @@ import { describeStatements, statementReader } from './lib/statements.ts';
 import { describeStalls } from './lib/stall-process.ts';
 import { describeFlushes } from './lib/flush-process.ts';
 import { startPhaseMeters } from './lib/phase-meters.ts';
+import { positiveNumbers } from './lib/options.ts';
 import { sleep } from './lib/stats.ts';
 
 const { values } = parseArgs({
@@ -37,12 +38,7 @@ const { values } = parseArgs({
   },
   strict: true,
 });
-const rate = Number(values.rate);
-const seconds = Number(values.seconds);
-const runs = Number(values.runs);
-const slowMs = Number(values.slow);
-for (const [name, value] of Object.entries({ rate, seconds, runs, slow: slowMs }))
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number`);
+const { rate, seconds, runs, slow: slowMs } = positiveNumbers(values, ['rate', 'seconds', 'runs', 'slow']);
 
 type TableStats = Map<string, { seqScans: number; seqRows: number; indexScans: number }>;
 
